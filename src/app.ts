@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Config } from './config/config';
+import type { Logger } from './config/logger';
+import { createAuthController } from './controllers/auth.controller';
+import { createAuthMiddleware } from './middlewares/auth.middleware';
+import { errorHandler, notFound } from './middlewares/error.middleware';
+import { authRoutes } from './routes/auth.routes';
+import { boardRoutes } from './routes/board.routes';
+import { createServices, type Services } from './services';
+import { systemClock, type Clock } from './utils/clock';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  /** Prebuilt services (e.g. shared with start-up code); built from config when omitted. */
+  services?: Services;
+}
+
+const REQUEST_ID = /^[\w.-]{1,128}$/;
+
+/** The HTTP application. It neither listens nor connects: server.ts and the tests do that. */
+export function createApp({ config, logger, clock = systemClock, services }: AppDeps): Express {
+  const { auth, tokens, users } = services ?? createServices(config, clock);
+  const guard = createAuthMiddleware(tokens, users);
+
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.use(
+    pinoHttp({
+      logger,
+      // Reuse a well-formed id from a proxy so one request can be followed across hops.
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+    }),
+  );
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: [...config.corsOrigins],
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['x-access-token', 'Authorization', 'Content-Type'],
+      exposedHeaders: ['x-request-id'],
+      maxAge: 600,
+    }),
+  );
+  app.use(express.json({ limit: '100kb' }));
+
+  app.get('/', (_req, res) => {
+    res.json({ message: 'Welcome to the auth API. Sign up at POST /api/auth/signup.' });
+  });
+  app.use('/api/auth', authRoutes(createAuthController(auth), guard));
+  app.use('/api/test', boardRoutes(guard));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,32 @@
+import type { Types} from 'mongoose';
+import { Schema, model, type InferSchemaType } from 'mongoose';
+
+/**
+ * Usernames and emails are unique regardless of case: `Alice` and `alice` are one account.
+ * The lower-cased copies carry the unique indexes, so the database (not a read-then-write
+ * check) decides who wins when two sign-ups race.
+ */
+export const normalizeKey = (value: string): string => value.trim().toLowerCase();
+
+const userSchema = new Schema(
+  {
+    username: { type: String, required: true },
+    usernameKey: { type: String, required: true },
+    email: { type: String, required: true },
+    emailKey: { type: String, required: true },
+    password: { type: String, required: true },
+    roles: { type: [{ type: Schema.Types.ObjectId, ref: 'Role' }], default: [] },
+  },
+  { timestamps: true, versionKey: false },
+);
+
+userSchema.index({ usernameKey: 1 }, { unique: true, name: 'username_unique_ci' });
+userSchema.index({ emailKey: 1 }, { unique: true, name: 'email_unique_ci' });
+
+userSchema.pre('validate', function normalizeKeys() {
+  this.usernameKey = normalizeKey(this.username);
+  this.emailKey = normalizeKey(this.email);
+});
+
+export type UserDoc = InferSchemaType<typeof userSchema> & { _id: Types.ObjectId };
+export const User = model('User', userSchema);

@@ -1,0 +1,93 @@
+import type { Server } from 'node:http';
+import { createApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config/config';
+import { createLogger, type Logger } from './config/logger';
+import { connectDatabase, disconnectDatabase, ensureIndexes, startEmbeddedMongo, type EmbeddedMongo } from './db/mongo';
+import { createServices } from './services';
+import { bootstrapData } from './services/bootstrap.service';
+import { systemClock } from './utils/clock';
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      // The logger is configured from the config, so this one message goes to stderr directly.
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger({
+    level: config.logLevel,
+    pretty: config.env === 'development' && process.stdout.isTTY,
+  });
+  if (config.jwt.secretIsEphemeral) {
+    logger.warn('JWT_SECRET is not set: using a random secret for this process; tokens will not survive a restart');
+  }
+
+  let embedded: EmbeddedMongo | undefined;
+  let uri = config.mongo.uri;
+  if (uri === undefined) {
+    embedded = await startEmbeddedMongo(config.mongo.embeddedDataDir, logger);
+    uri = embedded.uri;
+  }
+  await connectDatabase(uri);
+  await ensureIndexes();
+
+  const services = createServices(config, systemClock);
+  await bootstrapData({ roles: services.roles, users: services.users, logger }, config.initialAdmin);
+
+  const app = createApp({ config, logger, services });
+  const server = app.listen(config.port, () => {
+    logger.info({ port: config.port, env: config.env }, 'auth API listening');
+  });
+  server.on('error', (err) => {
+    logger.fatal({ err }, 'HTTP server error');
+    process.exit(1);
+  });
+
+  installShutdown(server, logger, embedded);
+}
+
+function installShutdown(server: Server, logger: Logger, embedded: EmbeddedMongo | undefined): void {
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    // If a connection or the database hangs, exit anyway rather than never.
+    setTimeout(() => {
+      logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+
+    server.close(() => {
+      void (async () => {
+        try {
+          await disconnectDatabase();
+          await embedded?.stop();
+          logger.info('shutdown complete');
+          process.exit(0);
+        } catch (err) {
+          logger.error({ err }, 'error during shutdown');
+          process.exit(1);
+        }
+      })();
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`auth API failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import type { Config } from '../config/config';
+import { ROLE_NAMES } from '../config/roles';
+import type { Logger } from '../config/logger';
+import { AppError } from '../utils/app-error';
+import type { RoleService } from './role.service';
+import type { UserService } from './user.service';
+
+/**
+ * Start-up data: the three roles and, when ADMIN_* is configured, the first admin (the
+ * only way to get one, since sign-up never grants admin by itself).
+ */
+export async function bootstrapData(
+  deps: { roles: RoleService; users: UserService; logger: Logger },
+  initialAdmin: Config['initialAdmin'],
+): Promise<void> {
+  const { roles, users, logger } = deps;
+  await roles.seed();
+  if (!initialAdmin) return;
+
+  if (await users.existsByUsername(initialAdmin.username)) {
+    logger.info({ username: initialAdmin.username }, 'initial admin already exists; left unchanged');
+    return;
+  }
+  const roleIds = await roles.findByNames(ROLE_NAMES);
+  try {
+    await users.create({ ...initialAdmin, roleIds: [...roleIds.values()] });
+    logger.info({ username: initialAdmin.username }, 'initial admin created');
+  } catch (err) {
+    // Another instance starting at the same moment may have created it first.
+    if (err instanceof AppError && err.status === 400) {
+      logger.warn({ username: initialAdmin.username, reason: err.message }, 'initial admin not created');
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,73 @@
+import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { Types } from 'mongoose';
+import { AppError, Messages } from '../utils/app-error';
+import type { Clock } from '../utils/clock';
+
+const ALGORITHM = 'HS256';
+const REFRESH_TOKEN_BYTES = 32;
+
+export interface AccessTokenClaims {
+  userId: string;
+}
+
+export interface TokenService {
+  signAccessToken(userId: string): string;
+  /** Throws AppError 401 (expired, or any other invalid token). */
+  verifyAccessToken(token: string): AccessTokenClaims;
+  /** A new opaque refresh token and the hash under which it is stored. */
+  newRefreshToken(): { token: string; hash: string };
+  hashRefreshToken(token: string): string;
+}
+
+export interface TokenServiceOptions {
+  secret: string;
+  accessTtlSeconds: number;
+  clock: Clock;
+}
+
+export function createTokenService({ secret, accessTtlSeconds, clock }: TokenServiceOptions): TokenService {
+  // A KeyObject made once: given a string, jsonwebtoken re-imports the key on every call,
+  // which costs far more than the HMAC itself.
+  const key: KeyObject = createSecretKey(Buffer.from(secret, 'utf8'));
+  const nowSeconds = () => Math.floor(clock() / 1000);
+
+  return {
+    signAccessToken(userId) {
+      return jwt.sign({ iat: nowSeconds() }, key, {
+        algorithm: ALGORITHM,
+        subject: userId,
+        expiresIn: accessTtlSeconds,
+      });
+    },
+
+    verifyAccessToken(token) {
+      let payload: string | jwt.JwtPayload;
+      try {
+        payload = jwt.verify(token, key, { algorithms: [ALGORITHM], clockTimestamp: nowSeconds() });
+      } catch (err) {
+        if (err instanceof jwt.TokenExpiredError) {
+          throw new AppError(401, 'TOKEN_EXPIRED', Messages.tokenExpired);
+        }
+        throw new AppError(401, 'TOKEN_INVALID', Messages.unauthorized);
+      }
+      if (typeof payload === 'string' || typeof payload.sub !== 'string' || !Types.ObjectId.isValid(payload.sub)) {
+        throw new AppError(401, 'TOKEN_INVALID', Messages.unauthorized);
+      }
+      return { userId: payload.sub };
+    },
+
+    newRefreshToken() {
+      const token = randomBytes(REFRESH_TOKEN_BYTES).toString('base64url');
+      return { token, hash: hashToken(token) };
+    },
+
+    hashRefreshToken: hashToken,
+  };
+}
+
+// A plain SHA-256 is enough here (no salt, no slow hash): the token is 256 random bits,
+// so there is nothing to brute-force, and a deterministic hash allows an indexed lookup.
+function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}

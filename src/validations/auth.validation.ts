@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { BCRYPT_MAX_PASSWORD_BYTES, emailSchema, passwordSchema, usernameSchema } from './fields';
+
+// Strict objects: unknown keys are a 400, and every value must be of its declared type, so
+// an operator object such as {"$ne": null} can never reach a database query.
+
+export const signupSchema = z.strictObject({
+  username: usernameSchema,
+  email: emailSchema,
+  password: passwordSchema,
+  // Names are checked against the stored roles by the service, which keeps the contract's
+  // "Failed! Role <name> does not exist!" message for unknown ones.
+  roles: z.array(z.string().trim().min(1).max(32)).max(10).optional(),
+});
+
+export const signinSchema = z.strictObject({
+  username: usernameSchema,
+  // No minimum length here: a wrong password of any length is a plain "Invalid Password!".
+  // The byte limit stays, or bcrypt would accept any suffix after the 72nd byte.
+  password: z
+    .string()
+    .min(1, 'is required')
+    .refine(
+      (value) => Buffer.byteLength(value, 'utf8') <= BCRYPT_MAX_PASSWORD_BYTES,
+      `must be at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes in UTF-8`,
+    ),
+});
+
+export const refreshTokenSchema = z.strictObject({
+  // Optional in the schema: a missing token is the contract's 403, not a 400.
+  refreshToken: z.string().max(512).optional(),
+});
+
+export type SignupInput = z.infer<typeof signupSchema>;
+export type SigninInput = z.infer<typeof signinSchema>;
+export type RefreshTokenInput = z.infer<typeof refreshTokenSchema>;

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+// bcrypt only reads the first 72 bytes of its input; anything longer would be silently
+// truncated, so two different long passwords could match the same hash.
+export const BCRYPT_MAX_PASSWORD_BYTES = 72;
+export const PASSWORD_MIN_LENGTH = 8;
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .min(3, 'must be at least 3 characters')
+  .max(32, 'must be at most 32 characters')
+  .regex(/^[A-Za-z0-9._-]+$/, 'may only contain letters, digits, ".", "_" and "-"');
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .pipe(z.email('must be a valid email address'));
+
+export const passwordSchema = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+  .refine(
+    (value) => Buffer.byteLength(value, 'utf8') <= BCRYPT_MAX_PASSWORD_BYTES,
+    `must be at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes in UTF-8`,
+  );

@@ -1,0 +1,21 @@
+import mongoose from 'mongoose';
+import { ensureIndexes } from '../src/db/mongo';
+import { createRoleService } from '../src/services/role.service';
+
+// Each Jest worker gets its own database, so test files running in parallel never share data.
+beforeAll(async () => {
+  const uri = process.env.TEST_MONGODB_URI;
+  if (!uri) throw new Error('TEST_MONGODB_URI is not set: is jest globalSetup configured?');
+  await mongoose.connect(uri, { dbName: `auth_test_${process.env.JEST_WORKER_ID ?? '0'}` });
+  await ensureIndexes();
+});
+
+// Every test starts from empty collections (indexes kept) plus the roles the service seeds.
+beforeEach(async () => {
+  await Promise.all(Object.values(mongoose.connection.collections).map((c) => c.deleteMany({})));
+  await createRoleService().seed();
+});
+
+afterAll(async () => {
+  await mongoose.disconnect();
+});
