@@ -1,0 +1,119 @@
+import request from 'supertest';
+import { createApp } from '../../src/app';
+import { createLogger } from '../../src/config/logger';
+import { createServices } from '../../src/services';
+import { systemClock } from '../../src/utils/clock';
+import { buildApp, testConfig } from '../helpers/app';
+
+describe('HTTP behaviour', () => {
+  it('answers GET / with a JSON welcome', async () => {
+    const { app } = buildApp();
+    const res = await request(app).get('/');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ message: expect.any(String) });
+  });
+
+  it('replies 400 JSON to malformed JSON', async () => {
+    const { app } = buildApp();
+    const res = await request(app)
+      .post('/api/auth/signin')
+      .set('Content-Type', 'application/json')
+      .send('{"username": "alice", ');
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(res.body).toEqual({ message: 'Malformed JSON in request body', code: 'MALFORMED_JSON' });
+  });
+
+  it('replies 413 to a body over 100 kB', async () => {
+    const { app } = buildApp();
+    const res = await request(app)
+      .post('/api/auth/signup')
+      .send({ username: 'alice', email: 'a@example.com', password: 'x'.repeat(101 * 1024) });
+    expect(res.status).toBe(413);
+    expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('replies 415 to a body that is not JSON', async () => {
+    const { app } = buildApp();
+    const res = await request(app)
+      .post('/api/auth/signin')
+      .set('Content-Type', 'text/plain')
+      .send('username=alice&password=secret');
+    expect(res.status).toBe(415);
+    expect(res.body.message).toMatch(/JSON/);
+  });
+
+  it('replies 400 to a JSON body that is not an object', async () => {
+    const { app } = buildApp();
+    const res = await request(app).post('/api/auth/signin').send([{ username: 'alice' }]);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('replies 404 JSON to an unknown route', async () => {
+    const { app } = buildApp();
+    const res = await request(app).get('/api/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ code: 'NOT_FOUND', message: expect.any(String) });
+  });
+
+  it('sends helmet security headers and no X-Powered-By', async () => {
+    const { app } = buildApp();
+    const res = await request(app).get('/api/test/all');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['content-security-policy']).toBeDefined();
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it('echoes a well-formed x-request-id and generates one otherwise', async () => {
+    const { app } = buildApp();
+    const given = await request(app).get('/api/test/all').set('x-request-id', 'req-123');
+    expect(given.headers['x-request-id']).toBe('req-123');
+    const made = await request(app).get('/api/test/all').set('x-request-id', 'bad id with spaces');
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  describe('CORS', () => {
+    it('allows the SPA origin with the token headers on a preflight', async () => {
+      const { app } = buildApp();
+      const res = await request(app)
+        .options('/api/test/user')
+        .set('Origin', 'http://localhost:8081')
+        .set('Access-Control-Request-Method', 'GET')
+        .set('Access-Control-Request-Headers', 'x-access-token, content-type');
+      expect(res.status).toBe(204);
+      expect(res.headers['access-control-allow-origin']).toBe('http://localhost:8081');
+      const allowed = (res.headers['access-control-allow-headers'] as string).toLowerCase();
+      expect(allowed).toContain('x-access-token');
+      expect(allowed).toContain('authorization');
+      expect(allowed).toContain('content-type');
+    });
+
+    it('allows every origin listed in CORS_ORIGINS', async () => {
+      const { app } = buildApp({ env: { CORS_ORIGINS: 'http://localhost:8081, https://app.example.com' } });
+      const res = await request(app).get('/api/test/all').set('Origin', 'https://app.example.com');
+      expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    });
+
+    it('does not allow other origins', async () => {
+      const { app } = buildApp();
+      const res = await request(app).get('/api/test/all').set('Origin', 'https://evil.example.com');
+      expect(res.status).toBe(200);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+
+  it('replies 500 without internals when something unexpected fails', async () => {
+    const config = testConfig();
+    const services = createServices(config, systemClock);
+    services.auth.signin = () => Promise.reject(new Error('MongoServerError: E11000 at /srv/app/secret.js:12'));
+    const app = createApp({ config, logger: createLogger({ level: 'silent' }), services });
+
+    const res = await request(app).post('/api/auth/signin').send({ username: 'alice', password: 'password1' });
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ message: 'Internal server error', code: 'INTERNAL' });
+    expect(res.text).not.toMatch(/Mongo|E11000|secret\.js|at /);
+  });
+});

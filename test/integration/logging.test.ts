@@ -1,0 +1,59 @@
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import { createLogger } from '../../src/config/logger';
+import { buildApp } from '../helpers/app';
+import { createUser } from '../helpers/factories';
+
+interface LogEntry {
+  msg: string;
+  res?: { statusCode: number };
+  responseTime?: number;
+}
+
+function captureLogs() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'trace', destination }), text: () => lines.join('') };
+}
+
+describe('request logging', () => {
+  it('logs one line per request with status and duration, and never a token or password', async () => {
+    const logs = captureLogs();
+    const { app } = buildApp({ logger: logs.logger });
+    const user = await createUser({ password: 'very-secret-password' });
+
+    const signin = await request(app)
+      .post('/api/auth/signin')
+      .send({ username: user.username, password: user.password })
+      .expect(200);
+    const { accessToken, refreshToken } = signin.body;
+    await request(app).get('/api/test/user').set('x-access-token', accessToken).expect(200);
+    await request(app).get('/api/test/user').set('Authorization', `Bearer ${accessToken}`).expect(200);
+    await request(app).get('/api/test/all').set('Cookie', `refreshToken=${refreshToken}`).expect(200);
+    await request(app).post('/api/auth/refreshtoken').send({ refreshToken }).expect(200);
+
+    const text = logs.text();
+    const entries = text.trim().split('\n').map((line) => JSON.parse(line) as LogEntry);
+    const completed = entries.filter((e) => e.msg === 'request completed');
+    expect(completed).toHaveLength(5);
+    for (const entry of completed) {
+      expect(entry.res?.statusCode).toBe(200);
+      expect(typeof entry.responseTime).toBe('number');
+    }
+    expect(text).toContain('[REDACTED]');
+    expect(text).not.toContain(accessToken);
+    expect(text).not.toContain(refreshToken);
+    expect(text).not.toContain('very-secret-password');
+  });
+
+  it('redacts secrets wherever a log call passes them', () => {
+    const logs = captureLogs();
+    logs.logger.info({ body: { password: 'p4ssword!', refreshToken: 'rt' }, user: { password: 'p2' } }, 'x');
+    expect(logs.text()).not.toMatch(/p4ssword!|"rt"|p2/);
+  });
+});

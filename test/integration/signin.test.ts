@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import request from 'supertest';
+import { RefreshToken } from '../../src/models/refresh-token.model';
+import { buildApp } from '../helpers/app';
+import { createUser } from '../helpers/factories';
+
+const SIGNIN = '/api/auth/signin';
+
+describe('POST /api/auth/signin', () => {
+  it('replies with the profile, the role names and both tokens', async () => {
+    const { app } = buildApp();
+    const user = await createUser({ username: 'Alice', roles: ['user', 'moderator'] });
+    const res = await request(app).post(SIGNIN).send({ username: 'Alice', password: user.password });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      id: user.id,
+      username: 'Alice',
+      email: user.email,
+      roles: expect.arrayContaining(['ROLE_USER', 'ROLE_MODERATOR']),
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+    });
+    expect(res.body.roles).toHaveLength(2);
+    expect(res.body).not.toHaveProperty('password');
+  });
+
+  it('accepts the username in any case', async () => {
+    const { app } = buildApp();
+    const user = await createUser({ username: 'Alice' });
+    await request(app).post(SIGNIN).send({ username: 'aLiCe', password: user.password }).expect(200);
+  });
+
+  it('stores only the SHA-256 of an opaque, high-entropy refresh token, expiring after JWT_REFRESH_TTL', async () => {
+    const { app, clock } = buildApp({ env: { JWT_REFRESH_TTL: '600' } });
+    const user = await createUser();
+    const res = await request(app).post(SIGNIN).send({ username: user.username, password: user.password }).expect(200);
+    const token: string = res.body.refreshToken;
+
+    // 32 random bytes in base64url: 256 bits, and not a JWT or anything else with structure.
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const stored = await RefreshToken.find().lean();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.tokenHash).toBe(createHash('sha256').update(token).digest('hex'));
+    expect(JSON.stringify(stored)).not.toContain(token);
+    expect(stored[0]!.user.toString()).toBe(user.id);
+    expect(stored[0]!.expiresAt.getTime()).toBe(clock() + 600_000);
+  });
+
+  it('issues a different refresh token at every sign-in', async () => {
+    const { app } = buildApp();
+    const user = await createUser();
+    const body = { username: user.username, password: user.password };
+    const first = await request(app).post(SIGNIN).send(body).expect(200);
+    const second = await request(app).post(SIGNIN).send(body).expect(200);
+    expect(first.body.refreshToken).not.toBe(second.body.refreshToken);
+    expect(await RefreshToken.countDocuments()).toBe(2);
+  });
+
+  it('replies 404 "User Not found." for an unknown username', async () => {
+    const { app } = buildApp();
+    const res = await request(app).post(SIGNIN).send({ username: 'nobody', password: 'whatever1' });
+    expect(res.status).toBe(404);
+    expect(res.body.message).toBe('User Not found.');
+    expect(await RefreshToken.countDocuments()).toBe(0);
+  });
+
+  it('replies 401 with accessToken null for a wrong password, and issues nothing', async () => {
+    const { app } = buildApp();
+    const user = await createUser();
+    const res = await request(app).post(SIGNIN).send({ username: user.username, password: 'wrong-password' });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ accessToken: null, message: 'Invalid Password!' });
+    expect(await RefreshToken.countDocuments()).toBe(0);
+  });
+
+  it.each([
+    ['an operator object as username', { username: { $ne: null }, password: 'x' }],
+    ['an operator object as password', { username: 'alice', password: { $ne: null } }],
+    ['a missing password', { username: 'alice' }],
+    ['an empty password', { username: 'alice', password: '' }],
+    ['a password over 72 bytes', { username: 'alice', password: 'p'.repeat(73) }],
+    ['an unknown field', { username: 'alice', password: 'password1', remember: true }],
+  ])('replies 400 to %s', async (_label, body) => {
+    const { app } = buildApp();
+    await createUser({ username: 'alice' });
+    const res = await request(app).post(SIGNIN).send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+    expect(await RefreshToken.countDocuments()).toBe(0);
+  });
+});

@@ -1,0 +1,111 @@
+import { ConfigError, parseConfig } from '../../src/config/config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has working defaults for development', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 8080,
+      mongo: { uri: undefined, embeddedDataDir: '.data' },
+      jwt: { accessTtlSeconds: 3600, secretIsEphemeral: true },
+      refreshToken: { ttlSeconds: 86400 },
+      bcryptRounds: 10,
+      corsOrigins: ['http://localhost:8081'],
+      initialAdmin: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('makes a random secret per process when JWT_SECRET is missing outside production', () => {
+    const a = parseConfig({});
+    const b = parseConfig({});
+    expect(a.jwt.secret.length).toBeGreaterThanOrEqual(32);
+    expect(a.jwt.secret).not.toBe(b.jwt.secret);
+  });
+
+  it('reads every variable', () => {
+    const config = parseConfig({
+      NODE_ENV: 'production',
+      PORT: '9090',
+      MONGODB_URI: 'mongodb://db.internal:27017/auth',
+      JWT_SECRET: 's'.repeat(32),
+      JWT_ACCESS_TTL: '900',
+      JWT_REFRESH_TTL: '604800',
+      BCRYPT_ROUNDS: '12',
+      CORS_ORIGINS: 'https://a.example.com, https://b.example.com:8443',
+      ADMIN_USERNAME: 'root',
+      ADMIN_EMAIL: 'root@example.com',
+      ADMIN_PASSWORD: 'initial-admin-pw',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({
+      env: 'production',
+      port: 9090,
+      mongo: { uri: 'mongodb://db.internal:27017/auth' },
+      jwt: { secret: 's'.repeat(32), secretIsEphemeral: false, accessTtlSeconds: 900 },
+      refreshToken: { ttlSeconds: 604800 },
+      bcryptRounds: 12,
+      corsOrigins: ['https://a.example.com', 'https://b.example.com:8443'],
+      initialAdmin: { username: 'root', email: 'root@example.com', password: 'initial-admin-pw' },
+      logLevel: 'warn',
+    });
+  });
+
+  it('is frozen', () => {
+    const config = parseConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.jwt)).toBe(true);
+    expect(Object.isFrozen(config.corsOrigins)).toBe(true);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(parseConfig({ PORT: '', JWT_SECRET: '' })).toMatchObject({ port: 8080, jwt: { secretIsEphemeral: true } });
+  });
+
+  it('requires a long JWT_SECRET and MONGODB_URI in production, reporting both at once', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^JWT_SECRET: .*32 characters/),
+      expect.stringMatching(/^MONGODB_URI: .*required in production/),
+    ]);
+  });
+
+  it('lists every bad value, naming each variable', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      JWT_ACCESS_TTL: '-5',
+      JWT_REFRESH_TTL: '1.5',
+      BCRYPT_ROUNDS: '3',
+      MONGODB_URI: 'http://localhost',
+      CORS_ORIGINS: 'http://localhost:8081/app',
+      NODE_ENV: 'staging',
+    });
+    const variables = problems.map((p) => p.split(':')[0]).sort();
+    expect(variables).toEqual(
+      ['BCRYPT_ROUNDS', 'CORS_ORIGINS.0', 'JWT_ACCESS_TTL', 'JWT_REFRESH_TTL', 'MONGODB_URI', 'NODE_ENV', 'PORT'].sort(),
+    );
+  });
+
+  it('wants the three ADMIN_ variables together', () => {
+    expect(problemsOf({ ADMIN_USERNAME: 'root' })).toEqual([expect.stringMatching(/^ADMIN_USERNAME: .*together/)]);
+  });
+
+  it('holds the initial admin to the sign-up rules', () => {
+    const problems = problemsOf({ ADMIN_USERNAME: 'r', ADMIN_EMAIL: 'nope', ADMIN_PASSWORD: 'short' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['ADMIN_EMAIL', 'ADMIN_PASSWORD', 'ADMIN_USERNAME']);
+  });
+
+  it('keeps tests quiet by default', () => {
+    expect(parseConfig({ NODE_ENV: 'test' }).logLevel).toBe('silent');
+  });
+});
