@@ -2,14 +2,19 @@ import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import mongoose from 'mongoose';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config/config';
 import type { Logger } from './config/logger';
+import { createAccountController } from './controllers/account.controller';
 import { createAuthController } from './controllers/auth.controller';
+import { createUserAdminController } from './controllers/user-admin.controller';
 import { createAuthMiddleware } from './middlewares/auth.middleware';
 import { errorHandler, notFound } from './middlewares/error.middleware';
+import { rateLimitByIp } from './middlewares/rate-limit.middleware';
 import { authRoutes } from './routes/auth.routes';
 import { boardRoutes } from './routes/board.routes';
+import { userRoutes } from './routes/user.routes';
 import { createServices, type Services } from './services';
 import { systemClock, type Clock } from './utils/clock';
 
@@ -25,11 +30,14 @@ const REQUEST_ID = /^[\w.-]{1,128}$/;
 
 /** The HTTP application. It neither listens nor connects: server.ts and the tests do that. */
 export function createApp({ config, logger, clock = systemClock, services }: AppDeps): Express {
-  const { auth, tokens, users } = services ?? createServices(config, clock);
-  const guard = createAuthMiddleware(tokens, users);
+  const built = services ?? createServices({ config, clock, logger, connection: mongoose.connection });
+  const guard = createAuthMiddleware(built.tokens, built.userState);
 
   const app = express();
   app.disable('x-powered-by');
+  // Who may set X-Forwarded-For: nobody by default, so req.ip (the rate limiters' key) is
+  // the socket's address and cannot be forged.
+  app.set('trust proxy', config.trustProxy);
 
   app.use(
     pinoHttp({
@@ -58,8 +66,15 @@ export function createApp({ config, logger, clock = systemClock, services }: App
   app.get('/', (_req, res) => {
     res.json({ message: 'Welcome to the auth API. Sign up at POST /api/auth/signup.' });
   });
-  app.use('/api/auth', authRoutes(createAuthController(auth), guard));
+  app.use(
+    '/api/auth',
+    authRoutes(createAuthController(built.auth), guard, rateLimitByIp(built.requestThrottle, logger)),
+  );
   app.use('/api/test', boardRoutes(guard));
+  app.use(
+    '/api/users',
+    userRoutes(createAccountController(built.account), createUserAdminController(built.userAdmin), guard),
+  );
 
   app.use(notFound);
   app.use(errorHandler(logger));

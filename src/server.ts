@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
+import mongoose from 'mongoose';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { createLogger, type Logger } from './config/logger';
 import { connectDatabase, disconnectDatabase, ensureIndexes, startEmbeddedMongo, type EmbeddedMongo } from './db/mongo';
 import { createServices } from './services';
 import { bootstrapData } from './services/bootstrap.service';
+import { ensureThrottleIndexes } from './services/throttle.service';
 import { systemClock } from './utils/clock';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -39,9 +41,9 @@ async function main(): Promise<void> {
     uri = embedded.uri;
   }
   await connectDatabase(uri);
-  await ensureIndexes();
+  await Promise.all([ensureIndexes(), ensureThrottleIndexes(mongoose.connection)]);
 
-  const services = createServices(config, systemClock);
+  const services = createServices({ config, clock: systemClock, logger, connection: mongoose.connection });
   await bootstrapData({ roles: services.roles, users: services.users, logger }, config.initialAdmin);
 
   const app = createApp({ config, logger, services });

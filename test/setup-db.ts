@@ -1,13 +1,14 @@
 import mongoose from 'mongoose';
 import { ensureIndexes } from '../src/db/mongo';
 import { createRoleService } from '../src/services/role.service';
+import { ensureThrottleIndexes } from '../src/services/throttle.service';
 
 // Each Jest worker gets its own database, so test files running in parallel never share data.
 beforeAll(async () => {
   const uri = process.env.TEST_MONGODB_URI;
   if (!uri) throw new Error('TEST_MONGODB_URI is not set: is jest globalSetup configured?');
   await mongoose.connect(uri, { dbName: `auth_test_${process.env.JEST_WORKER_ID ?? '0'}` });
-  await ensureIndexes();
+  await Promise.all([ensureIndexes(), ensureThrottleIndexes(mongoose.connection)]);
 });
 
 // Every test starts from empty collections (indexes kept) plus the roles the service seeds.

@@ -25,6 +25,22 @@ const originSchema = z.string().refine((value) => {
   }
 }, 'must be an origin such as http://localhost:8081 (scheme, host and optional port, no path)');
 
+/**
+ * Express's `trust proxy`: `false` (default: the client IP is the socket's, so no header
+ * can forge it), `true`, a hop count, or a comma-separated list of proxy addresses/subnets
+ * (`loopback`, `10.0.0.0/8`, ...).
+ */
+function parseTrustProxy(raw: string): boolean | number | string[] {
+  const value = raw.trim();
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
 const envSchema = z
   .object({
     NODE_ENV: withDefault(z.enum(['development', 'production', 'test']), 'development'),
@@ -52,6 +68,10 @@ const envSchema = z
     ADMIN_EMAIL: optional(emailSchema),
     ADMIN_PASSWORD: optional(passwordSchema),
     LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
+    SIGNIN_MAX_FAILURES: withDefault(positiveInt(1_000_000), 10),
+    AUTH_RATE_WINDOW_SECONDS: withDefault(positiveInt(7 * 24 * 3600), 900),
+    AUTH_MAX_REQUESTS_PER_IP: withDefault(positiveInt(1_000_000_000), 1000),
+    TRUST_PROXY: withDefault(z.string(), 'false').transform(parseTrustProxy),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -104,6 +124,12 @@ export interface Config {
     | { readonly username: string; readonly email: string; readonly password: string }
     | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly throttle: {
+    readonly signinMaxFailures: number;
+    readonly windowSeconds: number;
+    readonly maxRequestsPerIp: number;
+  };
+  readonly trustProxy: boolean | number | readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -156,6 +182,12 @@ export function parseConfig(source: EnvInput): Config {
         ? { username: env.ADMIN_USERNAME, email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }
         : undefined,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    throttle: {
+      signinMaxFailures: env.SIGNIN_MAX_FAILURES,
+      windowSeconds: env.AUTH_RATE_WINDOW_SECONDS,
+      maxRequestsPerIp: env.AUTH_MAX_REQUESTS_PER_IP,
+    },
+    trustProxy: env.TRUST_PROXY,
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { RoleName } from '../config/roles';
 import type { TokenService } from '../services/token.service';
-import type { UserService } from '../services/user.service';
+import type { UserStateService } from '../services/user-state.service';
 import { AppError, Messages } from '../utils/app-error';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -17,20 +17,29 @@ export function readAccessToken(req: Request): string | undefined {
 const ROLE_LABELS: Record<RoleName, string> = { user: 'User', moderator: 'Moderator', admin: 'Admin' };
 
 export interface AuthMiddleware {
-  /** 403 without a token, 401 for an expired or invalid one; sets req.auth. */
+  /**
+   * 403 without a token; 401 for an expired or invalid one, or one whose user is deleted or
+   * disabled. Sets req.auth with the user's current roles.
+   */
   verifyToken: RequestHandler;
-  /** Sets req.auth when a valid token is present; never fails the request. */
+  /** Sets req.auth.userId when a valid token is present; never fails the request. */
   optionalToken: RequestHandler;
-  /** After verifyToken: 403 unless the user (read fresh from the database) holds `role`. */
+  /** After verifyToken: 403 unless the user holds `role`. */
   requireRole(role: RoleName): RequestHandler;
 }
 
-export function createAuthMiddleware(tokens: TokenService, users: UserService): AuthMiddleware {
+export function createAuthMiddleware(tokens: TokenService, userState: UserStateService): AuthMiddleware {
   return {
-    verifyToken(req, _res, next) {
+    async verifyToken(req, _res, next) {
       const token = readAccessToken(req);
       if (token === undefined) throw new AppError(403, 'NO_TOKEN', Messages.noToken);
-      req.auth = tokens.verifyAccessToken(token);
+      const claims = tokens.verifyAccessToken(token);
+      // Read (through a sub-second cache) on every request, so that deleting or disabling a
+      // user, or changing their roles, applies to tokens already issued.
+      const state = await userState.get(claims.userId);
+      if (!state) throw new AppError(401, 'USER_NOT_FOUND', Messages.unauthorized);
+      if (state.disabled) throw new AppError(401, 'ACCOUNT_DISABLED', Messages.unauthorized);
+      req.auth = { ...claims, roles: state.roles };
       next();
     },
 
@@ -38,23 +47,21 @@ export function createAuthMiddleware(tokens: TokenService, users: UserService): 
       const token = readAccessToken(req);
       if (token !== undefined) {
         try {
-          req.auth = tokens.verifyAccessToken(token);
+          req.auth = { ...tokens.verifyAccessToken(token), roles: [] };
         } catch {
           // A stale token does not stop an anonymous request; where the token is needed
-          // (e.g. an admin granting roles at sign-up) the service refuses with a 403.
+          // (an admin granting roles at sign-up) the service refuses with a 403.
         }
       }
       next();
     },
 
     requireRole(role) {
-      const denied = () => new AppError(403, 'FORBIDDEN', Messages.requireRole(ROLE_LABELS[role]));
-      return async (req, _res, next) => {
+      return (req, _res, next) => {
         if (!req.auth) throw new AppError(403, 'NO_TOKEN', Messages.noToken);
-        const roles = await users.roleNames(req.auth.userId);
-        // The token outlived its user (deleted account): the token no longer authorizes.
-        if (roles === undefined) throw new AppError(401, 'TOKEN_INVALID', Messages.unauthorized);
-        if (!roles.includes(role)) throw denied();
+        if (!req.auth.roles.includes(role)) {
+          throw new AppError(403, 'FORBIDDEN', Messages.requireRole(ROLE_LABELS[role]));
+        }
         next();
       };
     },

@@ -59,6 +59,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const appError = toAppError(err);
     if (appError) {
+      res.set(appError.headers);
       res.status(appError.status).json({ ...appError.details, message: appError.message, code: appError.code });
       return;
     }

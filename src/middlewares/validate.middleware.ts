@@ -17,8 +17,7 @@ export function toFieldErrors(error: z.ZodError): FieldError[] {
   });
 }
 
-export function validationError(error: z.ZodError): AppError {
-  const errors = toFieldErrors(error);
+export function validationError(error: z.ZodError, errors = toFieldErrors(error)): AppError {
   const summary = errors.map((e) => `${e.field} ${e.message}`).join('; ');
   return new AppError(400, 'VALIDATION_FAILED', `Invalid request: ${summary}`, { errors });
 }
@@ -27,17 +26,39 @@ const hasBody = (headers: Record<string, unknown>): boolean =>
   headers['transfer-encoding'] !== undefined ||
   (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 
-/** Replaces req.body with the parsed value, so handlers only ever see valid, typed input. */
-export function validateBody(schema: z.ZodType): RequestHandler {
+function parse(schema: z.ZodType, value: unknown, prefix: string): unknown {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const error = validationError(result.error);
+    if (prefix === '') throw error;
+    // Name the part of the request, e.g. `query.limit`, so the field is unambiguous.
+    const errors = (error.details.errors as FieldError[]).map((e) => ({ ...e, field: `${prefix}.${e.field}` }));
+    throw validationError(result.error, errors);
+  }
+  return result.data;
+}
+
+/**
+ * Replaces the request's body, params and query with their parsed values, so handlers only
+ * ever see valid, typed input.
+ */
+export function validate(schemas: { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType }): RequestHandler {
   return (req, _res, next) => {
-    // express.json leaves the body undefined when the content type is not JSON; say so
-    // rather than reporting every field as missing.
-    if (req.body === undefined && hasBody(req.headers)) {
-      throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Request body must be JSON (Content-Type: application/json)');
+    if (schemas.body) {
+      // express.json leaves the body undefined when the content type is not JSON; say so
+      // rather than reporting every field as missing.
+      if (req.body === undefined && hasBody(req.headers)) {
+        throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Request body must be JSON (Content-Type: application/json)');
+      }
+      req.body = parse(schemas.body, req.body ?? {}, '');
     }
-    const result = schema.safeParse(req.body ?? {});
-    if (!result.success) throw validationError(result.error);
-    req.body = result.data;
+    if (schemas.params) req.params = parse(schemas.params, req.params, 'params') as Record<string, string>;
+    if (schemas.query) {
+      // Express 5 exposes req.query through a getter; an own property replaces it.
+      Object.defineProperty(req, 'query', { value: parse(schemas.query, req.query, 'query'), enumerable: true });
+    }
     next();
   };
 }
+
+export const validateBody = (schema: z.ZodType) => validate({ body: schema });

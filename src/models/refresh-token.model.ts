@@ -1,20 +1,49 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 
+/** How many rotated tokens a session remembers (for reuse detection); older ones drop out. */
+export const MAX_ROTATED_TOKENS = 100;
+
 /**
- * Only the SHA-256 of a refresh token is stored: a copy of this collection does not let
- * anyone refresh. The TTL index lets MongoDB purge tokens once they expire.
+ * One document per sign-in: the session, i.e. the family of refresh tokens issued from the
+ * sign-in's token by rotation. Only SHA-256 hashes of tokens are stored.
+ *
+ * Every token has a generation: 0 for the sign-in token, parent + 1 for a rotated one.
+ * `presentedGeneration` is the highest generation presented so far; a token whose
+ * generation is lower has been superseded, and presenting it again is treated as theft.
+ * The sign-in token has a field of its own so that it is never dropped from the list:
+ * clients that never store the rotated token keep presenting it.
  */
+const rotatedTokenSchema = new Schema(
+  {
+    hash: { type: String, required: true },
+    generation: { type: Number, required: true },
+    issuedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 const refreshTokenSchema = new Schema(
   {
-    tokenHash: { type: String, required: true },
     user: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    rootHash: { type: String, required: true },
+    rotated: { type: [rotatedTokenSchema], default: [] },
+    presentedGeneration: { type: Number, default: 0 },
+    // Fixed at sign-in: rotation never extends a session.
     expiresAt: { type: Date, required: true },
+    lastUsedAt: { type: Date, required: true },
+    userAgent: { type: String },
+    ip: { type: String },
+    revokedAt: { type: Date, default: null },
+    revokedReason: { type: String },
   },
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );
 
-refreshTokenSchema.index({ tokenHash: 1 }, { unique: true });
-refreshTokenSchema.index({ user: 1 });
+refreshTokenSchema.index({ rootHash: 1 }, { unique: true });
+refreshTokenSchema.index({ 'rotated.hash': 1 });
+refreshTokenSchema.index({ user: 1, revokedAt: 1 });
+// MongoDB purges a session once it expires (revoked ones are kept until then, so that a
+// reused token is still recognised).
 refreshTokenSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
 export type RefreshTokenDoc = InferSchemaType<typeof refreshTokenSchema> & { _id: Types.ObjectId };

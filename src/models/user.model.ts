@@ -16,6 +16,9 @@ const userSchema = new Schema(
     emailKey: { type: String, required: true },
     password: { type: String, required: true },
     roles: { type: [{ type: Schema.Types.ObjectId, ref: 'Role' }], default: [] },
+    // A disabled account cannot sign in or refresh, and its access tokens stop working.
+    disabled: { type: Boolean, default: false },
+    passwordChangedAt: { type: Date },
   },
   { timestamps: true, versionKey: false },
 );

@@ -9,10 +9,12 @@ const REFRESH_TOKEN_BYTES = 32;
 
 export interface AccessTokenClaims {
   userId: string;
+  /** The session (refresh-token family) the token was issued in. */
+  sessionId: string | undefined;
 }
 
 export interface TokenService {
-  signAccessToken(userId: string): string;
+  signAccessToken(userId: string, sessionId: string): string;
   /** Throws AppError 401 (expired, or any other invalid token). */
   verifyAccessToken(token: string): AccessTokenClaims;
   /** A new opaque refresh token and the hash under which it is stored. */
@@ -33,8 +35,8 @@ export function createTokenService({ secret, accessTtlSeconds, clock }: TokenSer
   const nowSeconds = () => Math.floor(clock() / 1000);
 
   return {
-    signAccessToken(userId) {
-      return jwt.sign({ iat: nowSeconds() }, key, {
+    signAccessToken(userId, sessionId) {
+      return jwt.sign({ iat: nowSeconds(), sid: sessionId }, key, {
         algorithm: ALGORITHM,
         subject: userId,
         expiresIn: accessTtlSeconds,
@@ -54,7 +56,8 @@ export function createTokenService({ secret, accessTtlSeconds, clock }: TokenSer
       if (typeof payload === 'string' || typeof payload.sub !== 'string' || !Types.ObjectId.isValid(payload.sub)) {
         throw new AppError(401, 'TOKEN_INVALID', Messages.unauthorized);
       }
-      return { userId: payload.sub };
+      const sid: unknown = payload.sid;
+      return { userId: payload.sub, sessionId: typeof sid === 'string' && Types.ObjectId.isValid(sid) ? sid : undefined };
     },
 
     newRefreshToken() {

@@ -1,4 +1,6 @@
-import { mongo, Types } from 'mongoose';
+import type { Types } from 'mongoose';
+import { mongo } from 'mongoose';
+import { toAuthority } from '../config/roles';
 import { Role } from '../models/role.model';
 import { User, normalizeKey } from '../models/user.model';
 import { AppError, Messages } from '../utils/app-error';
@@ -11,23 +13,73 @@ export interface NewUser {
   roleIds: readonly Types.ObjectId[];
 }
 
-export interface UserIdentity {
+/** What the API shows of a user: never the password hash. */
+export interface UserView {
   id: string;
   username: string;
   email: string;
   roles: string[];
+  disabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface UserPage {
+  users: UserView[];
+  page: number;
+  limit: number;
+  total: number;
 }
 
 export interface UserService {
   /** Throws AppError 400 with the contract's message when the username or email is taken. */
   create(input: NewUser): Promise<{ id: string }>;
-  /** Role names of a user, or undefined when the user does not exist. */
-  roleNames(userId: string): Promise<string[] | undefined>;
   existsByUsername(username: string): Promise<boolean>;
+  /** 404 when there is no such user. */
+  get(userId: string): Promise<UserView>;
+  list(query: { page: number; limit: number; q?: string | undefined }): Promise<UserPage>;
+  /** Each returns false when there is no such user. */
+  setRoles(userId: string, roleIds: readonly Types.ObjectId[]): Promise<boolean>;
+  setDisabled(userId: string, disabled: boolean): Promise<boolean>;
+  remove(userId: string): Promise<boolean>;
 }
+
+type LeanUser = {
+  _id: Types.ObjectId;
+  username: string;
+  email: string;
+  roles: Types.ObjectId[];
+  disabled?: boolean | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+const VIEW_FIELDS = { username: 1, email: 1, roles: 1, disabled: 1, createdAt: 1, updatedAt: 1 } as const;
 
 const isDuplicateKeyError = (err: unknown): err is mongo.MongoServerError =>
   err instanceof mongo.MongoServerError && err.code === 11000;
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export const userNotFound = () => new AppError(404, 'USER_NOT_FOUND', Messages.userNotFound);
+
+async function toViews(users: LeanUser[]): Promise<UserView[]> {
+  const roleIds = [...new Set(users.flatMap((u) => u.roles.map(String)))];
+  const roles = await Role.find({ _id: { $in: roleIds } }, { name: 1 }).lean();
+  const names = new Map(roles.map((r) => [r._id.toString(), r.name]));
+  return users.map((u) => ({
+    id: u._id.toString(),
+    username: u.username,
+    email: u.email,
+    roles: u.roles.flatMap((id) => {
+      const name = names.get(id.toString());
+      return name ? [toAuthority(name)] : [];
+    }),
+    disabled: u.disabled === true,
+    createdAt: u.createdAt,
+    updatedAt: u.updatedAt,
+  }));
+}
 
 export function createUserService(passwords: PasswordService): UserService {
   return {
@@ -57,16 +109,51 @@ export function createUserService(passwords: PasswordService): UserService {
       }
     },
 
-    async roleNames(userId) {
-      if (!Types.ObjectId.isValid(userId)) return undefined;
-      const user = await User.findById(userId, { roles: 1 }).lean();
-      if (!user) return undefined;
-      const roles = await Role.find({ _id: { $in: user.roles } }, { name: 1 }).lean();
-      return roles.map((role) => role.name);
-    },
-
     async existsByUsername(username) {
       return (await User.exists({ usernameKey: normalizeKey(username) })) !== null;
+    },
+
+    async get(userId) {
+      const user = await User.findById(userId, VIEW_FIELDS).lean<LeanUser>();
+      if (!user) throw userNotFound();
+      const [view] = await toViews([user]);
+      return view!;
+    },
+
+    async list({ page, limit, q }) {
+      // Matches the lower-cased keys, so the filter is case-insensitive like the uniqueness.
+      const filter = q
+        ? {
+            $or: [
+              { usernameKey: { $regex: escapeRegExp(normalizeKey(q)) } },
+              { emailKey: { $regex: escapeRegExp(normalizeKey(q)) } },
+            ],
+          }
+        : {};
+      const [users, total] = await Promise.all([
+        User.find(filter, VIEW_FIELDS)
+          .sort({ usernameKey: 1 })
+          .skip((page - 1) * limit)
+          .limit(limit)
+          .lean<LeanUser[]>(),
+        User.countDocuments(filter),
+      ]);
+      return { users: await toViews(users), page, limit, total };
+    },
+
+    async setRoles(userId, roleIds) {
+      const result = await User.updateOne({ _id: userId }, { $set: { roles: [...roleIds] } });
+      return result.matchedCount === 1;
+    },
+
+    async setDisabled(userId, disabled) {
+      const result = await User.updateOne({ _id: userId }, { $set: { disabled } });
+      return result.matchedCount === 1;
+    },
+
+    async remove(userId) {
+      const result = await User.deleteOne({ _id: userId });
+      return result.deletedCount === 1;
     },
   };
 }

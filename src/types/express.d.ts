@@ -3,6 +3,12 @@ import 'express-serve-static-core';
 declare module 'express-serve-static-core' {
   interface Request {
     /** Set by the token middleware once the access token is verified. */
-    auth?: { userId: string };
+    auth?: {
+      userId: string;
+      /** The session the access token was issued in (absent in tokens without one). */
+      sessionId: string | undefined;
+      /** Current role names (read by verifyToken; empty from optionalToken). */
+      roles: string[];
+    };
   }
 }

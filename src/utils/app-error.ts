@@ -9,6 +9,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly details: Readonly<Record<string, unknown>> = {},
+    /** Extra reply headers, e.g. Retry-After on a 429. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'AppError';
@@ -30,4 +32,16 @@ export const Messages = {
   tokenExpired: 'Unauthorized! Access Token was expired!',
   unauthorized: 'Unauthorized!',
   requireRole: (label: string) => `Require ${label} Role!`,
+  signedOut: "You've been signed out!",
+  refreshRevoked: 'Refresh token was revoked. Please make a new signin request',
+  refreshReused: 'Refresh token was already used. The session was revoked; please make a new signin request',
+  accountDisabled: 'User account is disabled.',
+  tooManyFailures: 'Too many failed sign-in attempts. Please try again later.',
+  tooManyRequests: 'Too many requests. Please try again later.',
 } as const;
+
+/** A 429 with the Retry-After header, in whole seconds (at least 1). */
+export function tooManyRequests(code: string, message: string, retryAfterMs: number): AppError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new AppError(429, code, message, { retryAfterSeconds: seconds }, { 'Retry-After': String(seconds) });
+}

@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import mongoose from 'mongoose';
 import { createApp } from '../../src/app';
 import { parseConfig, type Config, type EnvInput } from '../../src/config/config';
 import { createLogger, type Logger } from '../../src/config/logger';
@@ -24,10 +25,10 @@ export interface TestApp {
   clock: ManualClock;
 }
 
-export function buildApp(options: { env?: EnvInput; logger?: Logger } = {}): TestApp {
+export function buildApp(options: { env?: EnvInput; logger?: Logger; clock?: ManualClock } = {}): TestApp {
   const config = testConfig(options.env);
-  const clock = manualClock();
-  const services = createServices(config, clock);
+  const clock = options.clock ?? manualClock();
   const logger = options.logger ?? createLogger({ level: 'silent' });
+  const services = createServices({ config, clock, logger, connection: mongoose.connection });
   return { app: createApp({ config, logger, clock, services }), config, services, clock };
 }

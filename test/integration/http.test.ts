@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { createLogger } from '../../src/config/logger';
@@ -107,9 +108,10 @@ describe('HTTP behaviour', () => {
 
   it('replies 500 without internals when something unexpected fails', async () => {
     const config = testConfig();
-    const services = createServices(config, systemClock);
+    const logger = createLogger({ level: 'silent' });
+    const services = createServices({ config, clock: systemClock, logger, connection: mongoose.connection });
     services.auth.signin = () => Promise.reject(new Error('MongoServerError: E11000 at /srv/app/secret.js:12'));
-    const app = createApp({ config, logger: createLogger({ level: 'silent' }), services });
+    const app = createApp({ config, logger, services });
 
     const res = await request(app).post('/api/auth/signin').send({ username: 'alice', password: 'password1' });
     expect(res.status).toBe(500);

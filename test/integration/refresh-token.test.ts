@@ -16,8 +16,9 @@ describe('POST /api/auth/refreshtoken', () => {
 
     const res = await request(app).post(REFRESH).send({ refreshToken: session.refreshToken });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ accessToken: expect.any(String), refreshToken: session.refreshToken });
+    expect(res.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String) });
     expect(res.body.accessToken).not.toBe(session.accessToken);
+    expect(res.body.refreshToken).not.toBe(session.refreshToken);
     expect((jwt.decode(res.body.accessToken) as jwt.JwtPayload).sub).toBe(user.id);
 
     await request(app).get('/api/test/user').set('x-access-token', res.body.accessToken).expect(200);
@@ -53,7 +54,7 @@ describe('POST /api/auth/refreshtoken', () => {
     const { app } = buildApp();
     await signIn(app, await createUser());
     const stored = await RefreshToken.findOne().lean();
-    const res = await request(app).post(REFRESH).send({ refreshToken: stored!.tokenHash });
+    const res = await request(app).post(REFRESH).send({ refreshToken: stored!.rootHash });
     expect(res.status).toBe(403);
     expect(res.body.message).toBe('Refresh token is not in database!');
   });
@@ -86,7 +87,7 @@ describe('POST /api/auth/refreshtoken', () => {
       expect.arrayContaining([expect.objectContaining({ key: { expiresAt: 1 }, expireAfterSeconds: 0 })]),
     );
     expect(indexes).toEqual(
-      expect.arrayContaining([expect.objectContaining({ key: { tokenHash: 1 }, unique: true })]),
+      expect.arrayContaining([expect.objectContaining({ key: { rootHash: 1 }, unique: true })]),
     );
   });
 });

@@ -41,7 +41,7 @@ describe('POST /api/auth/signin', () => {
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const stored = await RefreshToken.find().lean();
     expect(stored).toHaveLength(1);
-    expect(stored[0]!.tokenHash).toBe(createHash('sha256').update(token).digest('hex'));
+    expect(stored[0]!.rootHash).toBe(createHash('sha256').update(token).digest('hex'));
     expect(JSON.stringify(stored)).not.toContain(token);
     expect(stored[0]!.user.toString()).toBe(user.id);
     expect(stored[0]!.expiresAt.getTime()).toBe(clock() + 600_000);

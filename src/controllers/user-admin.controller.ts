@@ -1,0 +1,38 @@
+import type { Request, Response } from 'express';
+import type { UserAdminService } from '../services/user-admin.service';
+import type { ListUsersQuery, SetRolesInput } from '../validations/user.validation';
+import { caller } from './request-context';
+
+type UserRequest<Body = unknown> = Request<{ userId: string }, unknown, Body>;
+
+export function createUserAdminController(admin: UserAdminService) {
+  return {
+    list: async (req: Request, res: Response) => {
+      // Parsed and defaulted by the validate middleware.
+      res.status(200).json(await admin.list(req.query as unknown as ListUsersQuery));
+    },
+
+    get: async (req: UserRequest, res: Response) => {
+      res.status(200).json(await admin.get(req.params.userId));
+    },
+
+    setRoles: async (req: UserRequest<SetRolesInput>, res: Response) => {
+      res.status(200).json(await admin.setRoles(caller(req).userId, req.params.userId, req.body.roles));
+    },
+
+    disable: async (req: UserRequest, res: Response) => {
+      res.status(200).json(await admin.setDisabled(caller(req).userId, req.params.userId, true));
+    },
+
+    enable: async (req: UserRequest, res: Response) => {
+      res.status(200).json(await admin.setDisabled(caller(req).userId, req.params.userId, false));
+    },
+
+    remove: async (req: UserRequest, res: Response) => {
+      await admin.remove(caller(req).userId, req.params.userId);
+      res.status(200).json({ message: 'User deleted.' });
+    },
+  };
+}
+
+export type UserAdminController = ReturnType<typeof createUserAdminController>;

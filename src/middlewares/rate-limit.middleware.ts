@@ -1,0 +1,21 @@
+import type { RequestHandler } from 'express';
+import type { Logger } from '../config/logger';
+import type { RequestThrottle } from '../services/throttle.service';
+import { AppError } from '../utils/app-error';
+
+/**
+ * Limits requests per client IP. `req.ip` honours the `trust proxy` setting only, so a client
+ * cannot pick its own key with X-Forwarded-For unless a trusted proxy is configured.
+ */
+export function rateLimitByIp(throttle: RequestThrottle, logger: Logger): RequestHandler {
+  return async (req, _res, next) => {
+    try {
+      await throttle.consume(req.ip ?? 'unknown');
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      // The limiter's store failing must not take sign-in down with it.
+      logger.error({ err }, 'rate limiter unavailable; request let through');
+    }
+    next();
+  };
+}

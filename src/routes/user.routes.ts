@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import type { AccountController } from '../controllers/account.controller';
+import type { UserAdminController } from '../controllers/user-admin.controller';
+import type { AuthMiddleware } from '../middlewares/auth.middleware';
+import { validate } from '../middlewares/validate.middleware';
+import {
+  changePasswordSchema,
+  listUsersQuery,
+  sessionIdParams,
+  setRolesSchema,
+  userIdParams,
+} from '../validations/user.validation';
+
+export function userRoutes(account: AccountController, admin: UserAdminController, guard: AuthMiddleware): Router {
+  const router = Router();
+  router.use(guard.verifyToken);
+
+  // The signed-in user's own account. Registered before /:userId so "me" is never an id.
+  router.get('/me', account.me);
+  router.put('/me/password', validate({ body: changePasswordSchema }), account.changePassword);
+  router.get('/me/sessions', account.sessions);
+  router.delete('/me/sessions', account.revokeOtherSessions);
+  router.delete('/me/sessions/:sessionId', validate({ params: sessionIdParams }), account.revokeSession);
+
+  const adminOnly = guard.requireRole('admin');
+  router.get('/', adminOnly, validate({ query: listUsersQuery }), admin.list);
+  router.get('/:userId', adminOnly, validate({ params: userIdParams }), admin.get);
+  router.put('/:userId/roles', adminOnly, validate({ params: userIdParams, body: setRolesSchema }), admin.setRoles);
+  router.post('/:userId/disable', adminOnly, validate({ params: userIdParams }), admin.disable);
+  router.post('/:userId/enable', adminOnly, validate({ params: userIdParams }), admin.enable);
+  router.delete('/:userId', adminOnly, validate({ params: userIdParams }), admin.remove);
+  return router;
+}

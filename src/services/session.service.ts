@@ -1,0 +1,200 @@
+import { Types } from 'mongoose';
+import type { Logger } from '../config/logger';
+import { MAX_ROTATED_TOKENS, RefreshToken } from '../models/refresh-token.model';
+import { AppError, Messages } from '../utils/app-error';
+import type { Clock } from '../utils/clock';
+import type { TokenService } from './token.service';
+import type { UserStateService } from './user-state.service';
+
+/** Where a request came from, for the session list and security logs. */
+export interface ClientContext {
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+export interface SessionView {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
+}
+
+export type RevokeReason = 'signout' | 'signout_all' | 'reuse' | 'revoked_by_user' | 'password_change' | 'disabled';
+
+export interface SessionService {
+  /** A new session for a sign-in; its refresh token expires after the configured TTL. */
+  start(userId: Types.ObjectId, ctx: ClientContext): Promise<{ sessionId: string; refreshToken: string }>;
+  /** Exchanges a refresh token for a new one in the same session (403 AppErrors otherwise). */
+  rotate(refreshToken: string, ctx: ClientContext): Promise<{ userId: string; sessionId: string; refreshToken: string }>;
+  /** Revokes the session a refresh token belongs to; unknown or revoked tokens are a no-op. */
+  revokeByToken(refreshToken: string): Promise<void>;
+  list(userId: string, currentSessionId: string | undefined): Promise<SessionView[]>;
+  /** 404 unless `sessionId` is one of the user's sessions. */
+  revoke(userId: string, sessionId: string): Promise<void>;
+  /** Revokes every active session of the user but `exceptSessionId`; returns how many. */
+  revokeAll(userId: string, reason: RevokeReason, exceptSessionId?: string): Promise<number>;
+  deleteAllOf(userId: string): Promise<void>;
+}
+
+export interface SessionServiceDeps {
+  tokens: TokenService;
+  userState: UserStateService;
+  refreshTtlSeconds: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+const MAX_USER_AGENT = 512;
+
+const ctxFields = (ctx: ClientContext) => ({
+  ...(ctx.ip ? { ip: ctx.ip } : {}),
+  ...(ctx.userAgent ? { userAgent: ctx.userAgent.slice(0, MAX_USER_AGENT) } : {}),
+});
+
+const refreshError = (code: string, message: string) => new AppError(403, code, message);
+
+export function createSessionService(deps: SessionServiceDeps): SessionService {
+  const { tokens, userState, refreshTtlSeconds, clock, logger } = deps;
+  const byHash = (hash: string) => ({ $or: [{ rootHash: hash }, { 'rotated.hash': hash }] });
+
+  async function revokeForReuse(family: { _id: Types.ObjectId; user: Types.ObjectId }, ctx: ClientContext) {
+    await RefreshToken.updateOne(
+      { _id: family._id, revokedAt: null },
+      { $set: { revokedAt: new Date(clock()), revokedReason: 'reuse' } },
+    );
+    logger.warn(
+      { event: 'refresh_token_reuse', userId: family.user.toString(), sessionId: family._id.toString(), ...ctx },
+      'security: a superseded refresh token was presented; the session is revoked',
+    );
+  }
+
+  return {
+    async start(userId, ctx) {
+      const { token, hash } = tokens.newRefreshToken();
+      const now = clock();
+      const family = await RefreshToken.create({
+        user: userId,
+        rootHash: hash,
+        expiresAt: new Date(now + refreshTtlSeconds * 1000),
+        lastUsedAt: new Date(now),
+        ...ctxFields(ctx),
+      });
+      return { sessionId: family._id.toString(), refreshToken: token };
+    },
+
+    async rotate(refreshToken, ctx) {
+      const hash = tokens.hashRefreshToken(refreshToken);
+      // Two rounds at most: the write below is conditional, and when another request changed
+      // the session in between, the second read says what happened (revoked, reused, ...).
+      for (let round = 0; round < 2; round += 1) {
+        const family = await RefreshToken.findOne(byHash(hash), {
+          user: 1,
+          rootHash: 1,
+          presentedGeneration: 1,
+          expiresAt: 1,
+          revokedAt: 1,
+          rotated: { $elemMatch: { hash } },
+        }).lean();
+        if (!family) throw refreshError('REFRESH_TOKEN_NOT_FOUND', Messages.refreshNotFound);
+
+        const generation = family.rootHash === hash ? 0 : (family.rotated[0]?.generation ?? 0);
+        const now = clock();
+        if (family.revokedAt) throw refreshError('REFRESH_TOKEN_REVOKED', Messages.refreshRevoked);
+        // The TTL index purges expired sessions only about once a minute.
+        if (family.expiresAt.getTime() <= now) {
+          await RefreshToken.deleteOne({ _id: family._id });
+          throw refreshError('REFRESH_TOKEN_EXPIRED', Messages.refreshExpired);
+        }
+        if (generation < family.presentedGeneration) {
+          await revokeForReuse(family, ctx);
+          throw refreshError('REFRESH_TOKEN_REUSED', Messages.refreshReused);
+        }
+
+        const userId = family.user.toString();
+        const state = await userState.get(userId);
+        if (!state) throw refreshError('REFRESH_TOKEN_NOT_FOUND', Messages.refreshNotFound);
+        if (state.disabled) throw refreshError('ACCOUNT_DISABLED', Messages.accountDisabled);
+
+        const next = tokens.newRefreshToken();
+        const written = await RefreshToken.updateOne(
+          {
+            _id: family._id,
+            revokedAt: null,
+            expiresAt: { $gt: new Date(now) },
+            presentedGeneration: { $lte: generation },
+          },
+          {
+            $max: { presentedGeneration: generation },
+            $push: {
+              rotated: {
+                $each: [{ hash: next.hash, generation: generation + 1, issuedAt: new Date(now) }],
+                $slice: -MAX_ROTATED_TOKENS,
+              },
+            },
+            $set: { lastUsedAt: new Date(now), ...ctxFields(ctx) },
+          },
+        );
+        if (written.modifiedCount === 1) {
+          return { userId, sessionId: family._id.toString(), refreshToken: next.token };
+        }
+      }
+      throw new AppError(409, 'REFRESH_CONFLICT', 'The session changed during the refresh; please retry');
+    },
+
+    async revokeByToken(refreshToken) {
+      await RefreshToken.updateOne(
+        { ...byHash(tokens.hashRefreshToken(refreshToken)), revokedAt: null },
+        { $set: { revokedAt: new Date(clock()), revokedReason: 'signout' } },
+      );
+    },
+
+    async list(userId, currentSessionId) {
+      const families = await RefreshToken.find(
+        { user: userId, revokedAt: null, expiresAt: { $gt: new Date(clock()) } },
+        { createdAt: 1, lastUsedAt: 1, expiresAt: 1, userAgent: 1, ip: 1 },
+      )
+        .sort({ lastUsedAt: -1 })
+        .lean();
+      return families.map((f) => ({
+        id: f._id.toString(),
+        createdAt: f.createdAt,
+        lastUsedAt: f.lastUsedAt,
+        expiresAt: f.expiresAt,
+        userAgent: f.userAgent ?? null,
+        ip: f.ip ?? null,
+        current: f._id.toString() === currentSessionId,
+      }));
+    },
+
+    async revoke(userId, sessionId) {
+      const filter = { _id: sessionId, user: userId };
+      const result = await RefreshToken.updateOne(
+        { ...filter, revokedAt: null },
+        { $set: { revokedAt: new Date(clock()), revokedReason: 'revoked_by_user' } },
+      );
+      // Revoking twice is fine; a session of someone else is indistinguishable from none.
+      if (result.matchedCount === 0 && !(await RefreshToken.exists(filter))) {
+        throw new AppError(404, 'SESSION_NOT_FOUND', 'Session not found.');
+      }
+    },
+
+    async revokeAll(userId, reason, exceptSessionId) {
+      const result = await RefreshToken.updateMany(
+        {
+          user: userId,
+          revokedAt: null,
+          ...(exceptSessionId ? { _id: { $ne: new Types.ObjectId(exceptSessionId) } } : {}),
+        },
+        { $set: { revokedAt: new Date(clock()), revokedReason: reason } },
+      );
+      return result.modifiedCount;
+    },
+
+    async deleteAllOf(userId) {
+      await RefreshToken.deleteMany({ user: userId });
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { AppError, Messages } from '../utils/app-error';
+import type { ListUsersQuery } from '../validations/user.validation';
+import type { RoleService } from './role.service';
+import type { SessionService } from './session.service';
+import { userNotFound, type UserPage, type UserService, type UserView } from './user.service';
+import type { UserStateService } from './user-state.service';
+
+/**
+ * Admin actions on users. Each one drops this instance's cached user state, so it applies
+ * here at once; other instances see it within the cache's half second.
+ */
+export interface UserAdminService {
+  list(query: ListUsersQuery): Promise<UserPage>;
+  get(userId: string): Promise<UserView>;
+  setRoles(actorId: string, userId: string, roleNames: readonly string[]): Promise<UserView>;
+  setDisabled(actorId: string, userId: string, disabled: boolean): Promise<UserView>;
+  remove(actorId: string, userId: string): Promise<void>;
+}
+
+// Admins may not lock themselves out: the last admin could otherwise leave none.
+const selfLockout = (what: string) =>
+  new AppError(409, 'SELF_LOCKOUT', `You cannot ${what} your own account; ask another admin.`);
+
+export function createUserAdminService(deps: {
+  users: UserService;
+  roles: RoleService;
+  sessions: SessionService;
+  userState: UserStateService;
+}): UserAdminService {
+  const { users, roles, sessions, userState } = deps;
+
+  return {
+    list: (query) => users.list(query),
+    get: (userId) => users.get(userId),
+
+    async setRoles(actorId, userId, roleNames) {
+      const requested = [...new Set(roleNames)];
+      const found = await roles.findByNames(requested);
+      const missing = requested.find((name) => !found.has(name));
+      if (missing !== undefined) throw new AppError(400, 'ROLE_NOT_FOUND', Messages.roleMissing(missing));
+      if (actorId === userId && !requested.includes('admin')) throw selfLockout('remove the admin role from');
+
+      if (!(await users.setRoles(userId, requested.map((name) => found.get(name)!)))) throw userNotFound();
+      userState.invalidate(userId);
+      return users.get(userId);
+    },
+
+    async setDisabled(actorId, userId, disabled) {
+      if (disabled && actorId === userId) throw selfLockout('disable');
+      if (!(await users.setDisabled(userId, disabled))) throw userNotFound();
+      userState.invalidate(userId);
+      if (disabled) await sessions.revokeAll(userId, 'disabled');
+      return users.get(userId);
+    },
+
+    async remove(actorId, userId) {
+      if (actorId === userId) throw selfLockout('delete');
+      if (!(await users.remove(userId))) throw userNotFound();
+      userState.invalidate(userId);
+      await sessions.deleteAllOf(userId);
+    },
+  };
+}
