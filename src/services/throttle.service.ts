@@ -34,7 +34,14 @@ export const failureKey = (username: string, ip: string | undefined) => `${norma
  * from every limiter's constructor in the background.
  */
 export async function ensureThrottleIndexes(connection: Connection): Promise<void> {
-  await new RateLimiterMongo({ storeClient: connection, tableName: COLLECTION, disableIndexesCreation: true }).createIndexes();
+  const limiter = new RateLimiterMongo({
+    storeClient: connection,
+    tableName: COLLECTION,
+    points: 1,
+    duration: 1,
+    disableIndexesCreation: true,
+  });
+  await limiter.createIndexes();
 }
 
 export function createFailureThrottle(options: ThrottleOptions): FailureThrottle {

@@ -1,0 +1,112 @@
+import bcrypt from 'bcryptjs';
+import request from 'supertest';
+import { User } from '../../src/models/user.model';
+import { buildApp } from '../helpers/app';
+import { createUser, signIn } from '../helpers/factories';
+
+const PASSWORD = '/api/users/me/password';
+
+describe('GET /api/users/me', () => {
+  it('returns the profile and never the password hash', async () => {
+    const { app } = buildApp();
+    const user = await createUser({ username: 'Alice', roles: ['user', 'moderator'] });
+    const { accessToken } = await signIn(app, user);
+    const res = await request(app).get('/api/users/me').set('Authorization', `Bearer ${accessToken}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      id: user.id,
+      username: 'Alice',
+      email: user.email,
+      roles: expect.arrayContaining(['ROLE_USER', 'ROLE_MODERATOR']),
+      disabled: false,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    expect(JSON.stringify(res.body)).not.toMatch(/\$2[aby]\$/);
+  });
+
+  it('needs an access token', async () => {
+    const { app } = buildApp();
+    const res = await request(app).get('/api/users/me');
+    expect(res.status).toBe(403);
+    expect(res.body.message).toBe('No token provided!');
+  });
+});
+
+describe('PUT /api/users/me/password', () => {
+  it('changes the password at the configured cost and signs out the other sessions only', async () => {
+    const { app } = buildApp({ env: { BCRYPT_ROUNDS: '5' } });
+    const user = await createUser();
+    const here = await signIn(app, user);
+    const elsewhere = await signIn(app, user);
+
+    const res = await request(app)
+      .put(PASSWORD)
+      .set('x-access-token', here.accessToken)
+      .send({ currentPassword: user.password, newPassword: 'brand-new-password' });
+    expect(res.status).toBe(200);
+    expect(res.body.revokedSessions).toBe(1);
+
+    const stored = await User.findById(user.id).lean();
+    expect(bcrypt.getRounds(stored!.password)).toBe(5);
+    expect(await bcrypt.compare('brand-new-password', stored!.password)).toBe(true);
+    await request(app).post('/api/auth/signin').send({ username: user.username, password: user.password }).expect(401);
+    await request(app).post('/api/auth/signin').send({ username: user.username, password: 'brand-new-password' }).expect(200);
+    await request(app).post('/api/auth/refreshtoken').send({ refreshToken: elsewhere.refreshToken }).expect(403);
+    await request(app).post('/api/auth/refreshtoken').send({ refreshToken: here.refreshToken }).expect(200);
+  });
+
+  it('refuses a wrong current password and keeps the old hash', async () => {
+    const { app } = buildApp();
+    const user = await createUser();
+    const before = (await User.findById(user.id).lean())!.password;
+    const { accessToken } = await signIn(app, user);
+    const res = await request(app)
+      .put(PASSWORD)
+      .set('x-access-token', accessToken)
+      .send({ currentPassword: 'not-my-password', newPassword: 'brand-new-password' });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_PASSWORD');
+    expect((await User.findById(user.id).lean())!.password).toBe(before);
+  });
+
+  it('throttles guessing the current password like failed sign-ins', async () => {
+    const { app } = buildApp({ env: { SIGNIN_MAX_FAILURES: '2' } });
+    const user = await createUser();
+    const { accessToken } = await signIn(app, user);
+    const change = (currentPassword: string) =>
+      request(app).put(PASSWORD).set('x-access-token', accessToken).send({ currentPassword, newPassword: 'brand-new-password' });
+    await change('guess-one').expect(400);
+    await change('guess-two').expect(400);
+    expect((await change(user.password)).status).toBe(429);
+  });
+
+  it.each([
+    ['too short', { newPassword: 'short' }],
+    ['over 72 bytes', { newPassword: 'p'.repeat(73) }],
+    ['missing', { newPassword: undefined }],
+    ['an operator object', { newPassword: { $ne: null } }],
+  ])('refuses a new password that is %s', async (_label, change) => {
+    const { app } = buildApp();
+    const user = await createUser();
+    const { accessToken } = await signIn(app, user);
+    const res = await request(app)
+      .put(PASSWORD)
+      .set('x-access-token', accessToken)
+      .send({ currentPassword: user.password, ...change });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].field).toBe('newPassword');
+  });
+
+  it('refuses a new password equal to the current one', async () => {
+    const { app } = buildApp();
+    const user = await createUser();
+    const { accessToken } = await signIn(app, user);
+    const res = await request(app)
+      .put(PASSWORD)
+      .set('x-access-token', accessToken)
+      .send({ currentPassword: user.password, newPassword: user.password });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('PASSWORD_UNCHANGED');
+  });
+});
