@@ -23,7 +23,17 @@ describe('configuration', () => {
       corsOrigins: ['http://localhost:8081'],
       initialAdmin: undefined,
       logLevel: 'info',
+      throttle: { signinMaxFailures: 10, windowSeconds: 900, maxRequestsPerIp: 1000 },
+      trustProxy: false,
     });
+  });
+
+  it.each([
+    ['true', true],
+    ['2', 2],
+    ['loopback, 10.0.0.0/8', ['loopback', '10.0.0.0/8']],
+  ])('reads TRUST_PROXY=%s', (raw, expected) => {
+    expect(parseConfig({ TRUST_PROXY: raw }).trustProxy).toEqual(expected);
   });
 
   it('makes a random secret per process when JWT_SECRET is missing outside production', () => {
@@ -89,10 +99,22 @@ describe('configuration', () => {
       MONGODB_URI: 'http://localhost',
       CORS_ORIGINS: 'http://localhost:8081/app',
       NODE_ENV: 'staging',
+      SIGNIN_MAX_FAILURES: '0',
+      AUTH_MAX_REQUESTS_PER_IP: 'lots',
     });
     const variables = problems.map((p) => p.split(':')[0]).sort();
     expect(variables).toEqual(
-      ['BCRYPT_ROUNDS', 'CORS_ORIGINS.0', 'JWT_ACCESS_TTL', 'JWT_REFRESH_TTL', 'MONGODB_URI', 'NODE_ENV', 'PORT'].sort(),
+      [
+        'AUTH_MAX_REQUESTS_PER_IP',
+        'BCRYPT_ROUNDS',
+        'CORS_ORIGINS.0',
+        'JWT_ACCESS_TTL',
+        'JWT_REFRESH_TTL',
+        'MONGODB_URI',
+        'NODE_ENV',
+        'PORT',
+        'SIGNIN_MAX_FAILURES',
+      ].sort(),
     );
   });
 
