@@ -55,11 +55,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     async signup(input, requesterId) {
       const requested = [...new Set(input.roles?.length ? input.roles : [DEFAULT_ROLE])];
 
-      const found = await roles.findByNames(requested);
-      const missing = requested.find((name) => !found.has(name));
-      if (missing !== undefined) {
-        throw new AppError(400, 'ROLE_NOT_FOUND', Messages.roleMissing(missing));
-      }
+      const roleIds = await roles.resolve(requested);
 
       // Anything above a plain user is granted only by an admin, on this same request.
       if (requested.some((name) => name !== DEFAULT_ROLE)) {
@@ -71,7 +67,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         username: input.username,
         email: input.email,
         password: input.password,
-        roleIds: requested.map((name) => found.get(name)!),
+        roleIds,
       });
     },
 

@@ -21,9 +21,9 @@ export async function bootstrapData(
     logger.info({ username: initialAdmin.username }, 'initial admin already exists; left unchanged');
     return;
   }
-  const roleIds = await roles.findByNames(ROLE_NAMES);
+  const roleIds = await roles.resolve(ROLE_NAMES);
   try {
-    await users.create({ ...initialAdmin, roleIds: [...roleIds.values()] });
+    await users.create({ ...initialAdmin, roleIds });
     logger.info({ username: initialAdmin.username }, 'initial admin created');
   } catch (err) {
     // Another instance starting at the same moment may have created it first.

@@ -1,4 +1,4 @@
-import { AppError, Messages } from '../utils/app-error';
+import { AppError } from '../utils/app-error';
 import type { ListUsersQuery } from '../validations/user.validation';
 import type { RoleService } from './role.service';
 import type { SessionService } from './session.service';
@@ -35,12 +35,10 @@ export function createUserAdminService(deps: {
 
     async setRoles(actorId, userId, roleNames) {
       const requested = [...new Set(roleNames)];
-      const found = await roles.findByNames(requested);
-      const missing = requested.find((name) => !found.has(name));
-      if (missing !== undefined) throw new AppError(400, 'ROLE_NOT_FOUND', Messages.roleMissing(missing));
+      const roleIds = await roles.resolve(requested);
       if (actorId === userId && !requested.includes('admin')) throw selfLockout('remove the admin role from');
 
-      if (!(await users.setRoles(userId, requested.map((name) => found.get(name)!)))) throw userNotFound();
+      if (!(await users.setRoles(userId, roleIds))) throw userNotFound();
       userState.invalidate(userId);
       return users.get(userId);
     },

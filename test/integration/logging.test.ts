@@ -1,25 +1,7 @@
-import { Writable } from 'node:stream';
 import request from 'supertest';
-import { createLogger } from '../../src/config/logger';
 import { buildApp } from '../helpers/app';
 import { createUser } from '../helpers/factories';
-
-interface LogEntry {
-  msg: string;
-  res?: { statusCode: number };
-  responseTime?: number;
-}
-
-function captureLogs() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'trace', destination }), text: () => lines.join('') };
-}
+import { captureLogs } from '../helpers/logs';
 
 describe('request logging', () => {
   it('logs one line per request with status and duration, and never a token or password', async () => {
@@ -38,8 +20,10 @@ describe('request logging', () => {
     await request(app).post('/api/auth/refreshtoken').send({ refreshToken }).expect(200);
 
     const text = logs.text();
-    const entries = text.trim().split('\n').map((line) => JSON.parse(line) as LogEntry);
-    const completed = entries.filter((e) => e.msg === 'request completed');
+    const completed = logs.entries().filter((e) => e.msg === 'request completed') as {
+      res?: { statusCode: number };
+      responseTime?: number;
+    }[];
     expect(completed).toHaveLength(5);
     for (const entry of completed) {
       expect(entry.res?.statusCode).toBe(200);

@@ -1,9 +1,8 @@
-import { Writable } from 'node:stream';
 import request from 'supertest';
-import { createLogger } from '../../src/config/logger';
 import { RefreshToken } from '../../src/models/refresh-token.model';
 import { buildApp } from '../helpers/app';
 import { createUser, signIn } from '../helpers/factories';
+import { captureLogs } from '../helpers/logs';
 
 const REFRESH = '/api/auth/refreshtoken';
 const SIGNOUT = '/api/auth/signout';
@@ -38,12 +37,8 @@ describe('refresh-token rotation', () => {
   });
 
   it('catches a rotating client\'s superseded token being reused, revokes the session and logs it', async () => {
-    const lines: string[] = [];
-    const logger = createLogger({
-      level: 'info',
-      destination: new Writable({ write: (chunk: Buffer, _e, done) => { lines.push(chunk.toString()); done(); } }),
-    });
-    const { app } = buildApp({ logger });
+    const logs = captureLogs('info');
+    const { app } = buildApp({ logger: logs.logger });
     const user = await createUser();
     const t0 = (await signIn(app, user)).refreshToken;
     const t1 = (await request(app).post(REFRESH).send({ refreshToken: t0 }).expect(200)).body.refreshToken;
@@ -63,9 +58,9 @@ describe('refresh-token rotation', () => {
     expect(family!.revokedAt).toBeInstanceOf(Date);
     expect(family!.revokedReason).toBe('reuse');
 
-    const event = lines.map((l) => JSON.parse(l)).find((e) => e.event === 'refresh_token_reuse');
+    const event = logs.entries().find((e) => e.event === 'refresh_token_reuse');
     expect(event).toMatchObject({ level: 40, userId: user.id, sessionId: family!._id.toString(), userAgent: 'thief/1.0' });
-    expect(lines.join('')).not.toContain(t0);
+    expect(logs.text()).not.toContain(t0);
   });
 
   it('treats any earlier-generation token as superseded once a later one is presented', async () => {
