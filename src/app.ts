@@ -8,12 +8,15 @@ import type { Config } from './config/config';
 import type { Logger } from './config/logger';
 import { createAccountController } from './controllers/account.controller';
 import { createAuthController } from './controllers/auth.controller';
+import { createHealthController } from './controllers/health.controller';
 import { createUserAdminController } from './controllers/user-admin.controller';
 import { createAuthMiddleware } from './middlewares/auth.middleware';
 import { errorHandler, notFound } from './middlewares/error.middleware';
 import { rateLimitByIp } from './middlewares/rate-limit.middleware';
 import { authRoutes } from './routes/auth.routes';
 import { boardRoutes } from './routes/board.routes';
+import { docsRoutes } from './routes/docs.routes';
+import { healthRoutes } from './routes/health.routes';
 import { userRoutes } from './routes/user.routes';
 import { createServices, type Services } from './services';
 import { systemClock, type Clock } from './utils/clock';
@@ -52,20 +55,30 @@ export function createApp({ config, logger, clock = systemClock, services }: App
     }),
   );
   app.use(helmet());
+  const allowedOrigins = new Set(config.corsOrigins);
   app.use(
-    cors({
-      origin: [...config.corsOrigins],
-      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['x-access-token', 'Authorization', 'Content-Type'],
-      exposedHeaders: ['x-request-id'],
-      maxAge: 600,
+    cors((req, callback) => {
+      const origin = req.headers.origin;
+      const allowed = origin !== undefined && allowedOrigins.has(origin);
+      // Credentials (the refresh-token cookie) only for the configured origins; others get
+      // no CORS headers at all.
+      callback(null, {
+        origin: allowed ? origin : false,
+        credentials: allowed,
+        methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        allowedHeaders: ['x-access-token', 'Authorization', 'Content-Type'],
+        exposedHeaders: ['x-request-id', 'Retry-After'],
+        maxAge: 600,
+      });
     }),
   );
   app.use(express.json({ limit: '100kb' }));
 
   app.get('/', (_req, res) => {
-    res.json({ message: 'Welcome to the auth API. Sign up at POST /api/auth/signup.' });
+    res.json({ message: 'Welcome to the auth API. Sign up at POST /api/auth/signup.', docs: '/api/docs', demo: '/demo/' });
   });
+  app.use('/health', healthRoutes(createHealthController(built.health)));
+  app.use('/api', docsRoutes());
   app.use(
     '/api/auth',
     authRoutes(createAuthController(built.auth), guard, rateLimitByIp(built.requestThrottle, logger)),

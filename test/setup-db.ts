@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { ensureIndexes } from '../src/db/mongo';
 import { createRoleService } from '../src/services/role.service';
 import { ensureThrottleIndexes } from '../src/services/throttle.service';
+import { checkRecordedReplies } from './helpers/openapi-check';
 
 // Each Jest worker gets its own database, so test files running in parallel never share data.
 beforeAll(async () => {
@@ -19,4 +20,8 @@ beforeEach(async () => {
 
 afterAll(async () => {
   await mongoose.disconnect();
+  const problems = checkRecordedReplies();
+  if (problems.length > 0) {
+    throw new Error(`Replies that do not match the OpenAPI document:\n${problems.join('\n')}`);
+  }
 });

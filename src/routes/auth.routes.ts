@@ -1,3 +1,4 @@
+import cookieParser from 'cookie-parser';
 import { Router, type RequestHandler } from 'express';
 import type { AuthController } from '../controllers/auth.controller';
 import type { AuthMiddleware } from '../middlewares/auth.middleware';
@@ -7,6 +8,7 @@ import { refreshTokenSchema, signinSchema, signupSchema } from '../validations/a
 export function authRoutes(controller: AuthController, guard: AuthMiddleware, rateLimit: RequestHandler): Router {
   const router = Router();
   router.use(rateLimit);
+  router.use(cookieParser());
   router.post('/signup', validateBody(signupSchema), guard.optionalToken, controller.signup);
   router.post('/signin', validateBody(signinSchema), controller.signin);
   router.post('/refreshtoken', validateBody(refreshTokenSchema), controller.refreshToken);

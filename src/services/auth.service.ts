@@ -18,11 +18,13 @@ export interface SigninResult {
   roles: string[];
   accessToken: string;
   refreshToken: string;
+  refreshTokenExpiresAt: Date;
 }
 
 export interface RefreshResult {
   accessToken: string;
   refreshToken: string;
+  refreshTokenExpiresAt: Date;
 }
 
 export interface AuthService {
@@ -100,6 +102,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         roles: roleDocs.map((role) => toAuthority(role.name)),
         accessToken: tokens.signAccessToken(userId, session.sessionId),
         refreshToken: session.refreshToken,
+        refreshTokenExpiresAt: session.expiresAt,
       };
     },
 
@@ -109,6 +112,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       return {
         accessToken: tokens.signAccessToken(rotated.userId, rotated.sessionId),
         refreshToken: rotated.refreshToken,
+        refreshTokenExpiresAt: rotated.expiresAt,
       };
     },
 

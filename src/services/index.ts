@@ -4,6 +4,7 @@ import type { Logger } from '../config/logger';
 import type { Clock } from '../utils/clock';
 import { createAccountService } from './account.service';
 import { createAuthService } from './auth.service';
+import { createHealthService } from './health.service';
 import { createPasswordService } from './password.service';
 import { createRoleService } from './role.service';
 import { createSessionService } from './session.service';
@@ -50,7 +51,8 @@ export function createServices({ config, clock, logger, connection }: ServiceDep
   const auth = createAuthService({ users, roles, passwords, tokens, sessions, userState, failures });
   const account = createAccountService({ users, passwords, sessions, failures });
   const userAdmin = createUserAdminService({ users, roles, sessions, userState });
-  return { passwords, tokens, roles, users, userState, sessions, auth, account, userAdmin, requestThrottle };
+  const health = createHealthService(connection);
+  return { passwords, tokens, roles, users, userState, sessions, auth, account, userAdmin, requestThrottle, health };
 }
 
 export type Services = ReturnType<typeof createServices>;

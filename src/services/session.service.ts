@@ -22,13 +22,20 @@ export interface SessionView {
   current: boolean;
 }
 
+export interface IssuedRefreshToken {
+  sessionId: string;
+  refreshToken: string;
+  /** The session's fixed expiry, which the token shares. */
+  expiresAt: Date;
+}
+
 export type RevokeReason = 'signout' | 'signout_all' | 'reuse' | 'revoked_by_user' | 'password_change' | 'disabled';
 
 export interface SessionService {
   /** A new session for a sign-in; its refresh token expires after the configured TTL. */
-  start(userId: Types.ObjectId, ctx: ClientContext): Promise<{ sessionId: string; refreshToken: string }>;
+  start(userId: Types.ObjectId, ctx: ClientContext): Promise<IssuedRefreshToken>;
   /** Exchanges a refresh token for a new one in the same session (403 AppErrors otherwise). */
-  rotate(refreshToken: string, ctx: ClientContext): Promise<{ userId: string; sessionId: string; refreshToken: string }>;
+  rotate(refreshToken: string, ctx: ClientContext): Promise<IssuedRefreshToken & { userId: string }>;
   /** Revokes the session a refresh token belongs to; unknown or revoked tokens are a no-op. */
   revokeByToken(refreshToken: string): Promise<void>;
   list(userId: string, currentSessionId: string | undefined): Promise<SessionView[]>;
@@ -75,14 +82,15 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     async start(userId, ctx) {
       const { token, hash } = tokens.newRefreshToken();
       const now = clock();
+      const expiresAt = new Date(now + refreshTtlSeconds * 1000);
       const family = await RefreshToken.create({
         user: userId,
         rootHash: hash,
-        expiresAt: new Date(now + refreshTtlSeconds * 1000),
+        expiresAt,
         lastUsedAt: new Date(now),
         ...ctxFields(ctx),
       });
-      return { sessionId: family._id.toString(), refreshToken: token };
+      return { sessionId: family._id.toString(), refreshToken: token, expiresAt };
     },
 
     async rotate(refreshToken, ctx) {
@@ -138,7 +146,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           },
         );
         if (written.modifiedCount === 1) {
-          return { userId, sessionId: family._id.toString(), refreshToken: next.token };
+          return { userId, sessionId: family._id.toString(), refreshToken: next.token, expiresAt: family.expiresAt };
         }
       }
       throw new AppError(409, 'REFRESH_CONFLICT', 'The session changed during the refresh; please retry');

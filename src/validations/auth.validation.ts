@@ -24,10 +24,14 @@ export const signinSchema = z.strictObject({
       (value) => Buffer.byteLength(value, 'utf8') <= BCRYPT_MAX_PASSWORD_BYTES,
       `must be at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes in UTF-8`,
     ),
+  // "cookie": the refresh token is set as an HttpOnly cookie scoped to /api/auth instead of
+  // being returned in the body, for browser apps that should not keep it in storage.
+  refreshTokenTransport: z.enum(['body', 'cookie']).optional(),
 });
 
 export const refreshTokenSchema = z.strictObject({
   // Optional in the schema: a missing token is the contract's 403, not a 400.
+  // Without it, the refresh-token cookie is used when there is one.
   refreshToken: z.string().max(512).optional(),
 });
 

@@ -12,16 +12,19 @@ export const usernameSchema = z
   .max(32, 'must be at most 32 characters')
   .regex(/^[A-Za-z0-9._-]+$/, 'may only contain letters, digits, ".", "_" and "-"');
 
-export const emailSchema = z
-  .string()
-  .trim()
-  .max(254, 'must be at most 254 characters')
-  .pipe(z.email('must be a valid email address'));
+const trimmed = (value: unknown) => (typeof value === 'string' ? value.trim() : value);
+
+export const emailSchema = z.preprocess(
+  trimmed,
+  z.email('must be a valid email address').max(254, 'must be at most 254 characters'),
+);
 
 export const passwordSchema = z
   .string()
   .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(BCRYPT_MAX_PASSWORD_BYTES, `must be at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes in UTF-8`)
   .refine(
     (value) => Buffer.byteLength(value, 'utf8') <= BCRYPT_MAX_PASSWORD_BYTES,
     `must be at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes in UTF-8`,
-  );
+  )
+  .meta({ description: `${PASSWORD_MIN_LENGTH} characters at least, ${BCRYPT_MAX_PASSWORD_BYTES} bytes in UTF-8 at most` });

@@ -5,6 +5,7 @@ import { parseConfig, type Config, type EnvInput } from '../../src/config/config
 import { createLogger, type Logger } from '../../src/config/logger';
 import { createServices, type Services } from '../../src/services';
 import { manualClock, type ManualClock } from './clock';
+import { recordReplies } from './openapi-check';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
@@ -30,5 +31,6 @@ export function buildApp(options: { env?: EnvInput; logger?: Logger; clock?: Man
   const clock = options.clock ?? manualClock();
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const services = createServices({ config, clock, logger, connection: mongoose.connection });
-  return { app: createApp({ config, logger, clock, services }), config, services, clock };
+  // Replies are checked against the OpenAPI document after each test file.
+  return { app: recordReplies(createApp({ config, logger, clock, services })), config, services, clock };
 }

@@ -1,0 +1,239 @@
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { refreshTokenSchema, signinSchema, signupSchema } from '../validations/auth.validation';
+import {
+  boardText,
+  errorReply,
+  healthReply,
+  messageReply,
+  refreshReply,
+  revokedReply,
+  sessionList,
+  signinReply,
+  userPage,
+  userView,
+  welcomeReply,
+} from '../validations/responses';
+import {
+  changePasswordSchema,
+  listUsersQuery,
+  sessionIdParams,
+  setRolesSchema,
+  userIdParams,
+} from '../validations/user.validation';
+
+// Built from the zod schemas that validate requests, so the document and the validation are
+// one source. test/integration/openapi.test.ts checks that every route the app registers is
+// here, and every reply a test receives is checked against it.
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid input (VALIDATION_FAILED, MALFORMED_JSON) or a rule of the operation',
+  401: 'Access token expired or invalid ("Unauthorized! Access Token was expired!" / "Unauthorized!")',
+  403: 'Forbidden: no token ("No token provided!"), missing role, or the refresh token refused',
+  404: 'Not found',
+  409: 'Conflicts with the current state',
+  413: 'Body over 100 kB',
+  415: 'Body is not JSON',
+  429: 'Throttled; see Retry-After',
+};
+
+const requestIdHeader = {
+  'x-request-id': { description: 'Request id (echoed from the request when well-formed)', schema: { type: 'string' } },
+} as const;
+
+function replies(ok: { schema: z.ZodType; description: string; text?: boolean }, ...errors: number[]): ZodOpenApiResponsesObject {
+  const responses: ZodOpenApiResponsesObject = {
+    '200': {
+      description: ok.description,
+      headers: requestIdHeader,
+      content: { [ok.text ? 'text/plain' : 'application/json']: { schema: ok.schema } },
+    },
+  };
+  for (const status of errors) {
+    (responses as Record<string, unknown>)[String(status)] = {
+      description: ERROR_TEXT[status] ?? 'Error',
+      headers:
+        status === 429
+          ? { ...requestIdHeader, 'Retry-After': { description: 'Seconds to wait', schema: { type: 'string' } } }
+          : requestIdHeader,
+      content: { 'application/json': { schema: errorReply } },
+    };
+  }
+  return responses;
+}
+
+const BODY_ERRORS = [400, 413, 415];
+const TOKEN_ERRORS = [401, 403];
+const accessToken: Record<string, string[]>[] = [{ accessToken: [] }, { bearerAuth: [] }];
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+
+const board = (summary: string, content: string, guarded: boolean): ZodOpenApiOperationObject => ({
+  tags: ['boards'],
+  summary,
+  ...(guarded ? { security: accessToken } : {}),
+  responses: replies({ schema: boardText.meta({ example: content }), description: content, text: true }, ...(guarded ? TOKEN_ERRORS : [])),
+});
+
+const userOp = (summary: string, extra: Partial<ZodOpenApiOperationObject>, ok: z.ZodType, ...errors: number[]) => ({
+  tags: ['admin'],
+  summary,
+  security: accessToken,
+  requestParams: { path: userIdParams },
+  ...extra,
+  responses: replies({ schema: ok, description: 'OK' }, 400, ...TOKEN_ERRORS, ...errors),
+});
+
+export function createOpenApiDocument() {
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'auth-api',
+      version: '1.0.0',
+      description:
+        'Sign-up, sign-in, JWT access tokens, rotating refresh tokens, sessions, roles and role-guarded boards. ' +
+        'Access tokens go in x-access-token or Authorization: Bearer.',
+    },
+    components: {
+      securitySchemes: {
+        accessToken: { type: 'apiKey', in: 'header', name: 'x-access-token' },
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        refreshCookie: { type: 'apiKey', in: 'cookie', name: 'refreshToken' },
+      },
+    },
+    tags: [
+      { name: 'auth' },
+      { name: 'boards' },
+      { name: 'account' },
+      { name: 'admin' },
+      { name: 'health' },
+    ],
+    paths: {
+      '/': {
+        get: { summary: 'Welcome', responses: replies({ schema: welcomeReply, description: 'Welcome' }) },
+      },
+      '/health/live': {
+        get: { tags: ['health'], summary: 'The process is up', responses: replies({ schema: healthReply, description: 'Live' }) },
+      },
+      '/health/ready': {
+        get: {
+          tags: ['health'],
+          summary: 'MongoDB answers a ping',
+          responses: {
+            ...replies({ schema: healthReply, description: 'Ready' }),
+            '503': { description: 'Not ready', headers: requestIdHeader, content: { 'application/json': { schema: healthReply } } },
+          },
+        },
+      },
+      '/api/auth/signup': {
+        post: {
+          tags: ['auth'],
+          summary: 'Register a user',
+          description: 'Roles other than "user" need the access token of an admin on this request.',
+          security: [{}, ...accessToken],
+          requestBody: json(signupSchema),
+          responses: replies({ schema: messageReply, description: 'User was registered successfully!' }, ...BODY_ERRORS, 403, 429),
+        },
+      },
+      '/api/auth/signin': {
+        post: {
+          tags: ['auth'],
+          summary: 'Sign in',
+          requestBody: json(signinSchema),
+          responses: replies({ schema: signinReply, description: 'Signed in' }, ...BODY_ERRORS, 401, 403, 404, 429),
+        },
+      },
+      '/api/auth/refreshtoken': {
+        post: {
+          tags: ['auth'],
+          summary: 'Exchange a refresh token for a new access token and a rotated refresh token',
+          security: [{}, { refreshCookie: [] }],
+          requestBody: json(refreshTokenSchema),
+          responses: replies({ schema: refreshReply, description: 'Refreshed' }, ...BODY_ERRORS, 403, 409, 429),
+        },
+      },
+      '/api/auth/signout': {
+        post: {
+          tags: ['auth'],
+          summary: "Revoke the refresh token's session (idempotent)",
+          security: [{}, { refreshCookie: [] }],
+          requestBody: json(refreshTokenSchema),
+          responses: replies({ schema: messageReply, description: "You've been signed out!" }, ...BODY_ERRORS, 403, 429),
+        },
+      },
+      '/api/auth/signout-all': {
+        post: {
+          tags: ['auth'],
+          summary: 'Revoke every session of the user',
+          security: accessToken,
+          responses: replies({ schema: revokedReply, description: 'Signed out everywhere' }, ...TOKEN_ERRORS, 429),
+        },
+      },
+      '/api/test/all': { get: board('Public board', 'Public Content.', false) },
+      '/api/test/user': { get: board('Any signed-in user', 'User Content.', true) },
+      '/api/test/mod': { get: board('Moderators', 'Moderator Content.', true) },
+      '/api/test/admin': { get: board('Admins', 'Admin Content.', true) },
+      '/api/users/me': {
+        get: {
+          tags: ['account'],
+          summary: 'My profile',
+          security: accessToken,
+          responses: replies({ schema: userView, description: 'Profile' }, ...TOKEN_ERRORS, 404),
+        },
+      },
+      '/api/users/me/password': {
+        put: {
+          tags: ['account'],
+          summary: 'Change my password (signs out my other sessions)',
+          security: accessToken,
+          requestBody: json(changePasswordSchema),
+          responses: replies({ schema: revokedReply, description: 'Changed' }, ...BODY_ERRORS, ...TOKEN_ERRORS, 404, 409, 429),
+        },
+      },
+      '/api/users/me/sessions': {
+        get: {
+          tags: ['account'],
+          summary: 'My active sessions',
+          security: accessToken,
+          responses: replies({ schema: sessionList, description: 'Sessions' }, ...TOKEN_ERRORS),
+        },
+        delete: {
+          tags: ['account'],
+          summary: 'Revoke all my sessions but the current one',
+          security: accessToken,
+          responses: replies({ schema: revokedReply, description: 'Revoked' }, ...TOKEN_ERRORS),
+        },
+      },
+      '/api/users/me/sessions/{sessionId}': {
+        delete: {
+          tags: ['account'],
+          summary: 'Revoke one of my sessions',
+          security: accessToken,
+          requestParams: { path: sessionIdParams },
+          responses: replies({ schema: messageReply, description: 'Revoked' }, 400, ...TOKEN_ERRORS, 404),
+        },
+      },
+      '/api/users': {
+        get: {
+          tags: ['admin'],
+          summary: 'List users (admin)',
+          security: accessToken,
+          requestParams: { query: listUsersQuery },
+          responses: replies({ schema: userPage, description: 'A page of users' }, 400, ...TOKEN_ERRORS),
+        },
+      },
+      '/api/users/{userId}': {
+        get: userOp('One user (admin)', {}, userView, 404),
+        delete: userOp('Delete a user and their sessions (admin)', {}, messageReply, 404, 409),
+      },
+      '/api/users/{userId}/roles': {
+        put: userOp('Replace the roles (admin)', { requestBody: json(setRolesSchema) }, userView, 404, 409, 413, 415),
+      },
+      '/api/users/{userId}/disable': {
+        post: userOp('Disable: no sign-in, sessions revoked (admin)', {}, userView, 404, 409),
+      },
+      '/api/users/{userId}/enable': {
+        post: userOp('Enable again (admin)', {}, userView, 404, 409),
+      },
+    },
+  });
+}

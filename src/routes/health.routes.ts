@@ -1,0 +1,9 @@
+import { Router } from 'express';
+import type { createHealthController } from '../controllers/health.controller';
+
+export function healthRoutes(controller: ReturnType<typeof createHealthController>): Router {
+  const router = Router();
+  router.get('/live', controller.live);
+  router.get('/ready', controller.ready);
+  return router;
+}
