@@ -1,4 +1,4 @@
-import type { Connection } from 'mongoose';
+import { ConnectionStates, type Connection } from 'mongoose';
 
 export interface HealthService {
   /** True when MongoDB answers a ping within `timeoutMs`. */
@@ -9,7 +9,7 @@ export function createHealthService(connection: Connection): HealthService {
   return {
     async databaseReady(timeoutMs = 1_000) {
       const db = connection.db;
-      if (connection.readyState !== 1 || !db) return false;
+      if (connection.readyState !== ConnectionStates.connected || !db) return false;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
