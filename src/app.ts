@@ -12,6 +12,7 @@ import { createHealthController } from './controllers/health.controller';
 import { createUserAdminController } from './controllers/user-admin.controller';
 import { createAuthMiddleware } from './middlewares/auth.middleware';
 import { errorHandler, notFound } from './middlewares/error.middleware';
+import { rejectOtherMethods } from './middlewares/method-not-allowed.middleware';
 import { rateLimitByIp } from './middlewares/rate-limit.middleware';
 import { authRoutes } from './routes/auth.routes';
 import { boardRoutes } from './routes/board.routes';
@@ -77,6 +78,7 @@ export function createApp({ config, logger, clock = systemClock, services }: App
   app.get('/', (_req, res) => {
     res.json({ message: 'Welcome to the auth API. Sign up at POST /api/auth/signup.', docs: '/api/docs', demo: '/demo/' });
   });
+  rejectOtherMethods(app.router);
   app.use('/health', healthRoutes(createHealthController(built.health)));
   app.use('/api', docsRoutes());
   app.use(

@@ -41,12 +41,21 @@ const requestIdHeader = {
   'x-request-id': { description: 'Request id (echoed from the request when well-formed)', schema: { type: 'string' } },
 } as const;
 
-function replies(ok: { schema: z.ZodType; description: string; text?: boolean }, ...errors: number[]): ZodOpenApiResponsesObject {
+interface Ok {
+  schema: z.ZodType;
+  description: string;
+  text?: boolean;
+  /** OpenAPI links: how a reply feeds the next operation (used by stateful fuzzing). */
+  links?: Record<string, { operationId: string; parameters?: Record<string, string>; requestBody?: unknown }>;
+}
+
+function replies(ok: Ok, ...errors: number[]): ZodOpenApiResponsesObject {
   const responses: ZodOpenApiResponsesObject = {
     '200': {
       description: ok.description,
       headers: requestIdHeader,
       content: { [ok.text ? 'text/plain' : 'application/json']: { schema: ok.schema } },
+      ...(ok.links ? { links: ok.links } : {}),
     },
   };
   for (const status of errors) {
@@ -129,32 +138,77 @@ export function createOpenApiDocument() {
           tags: ['auth'],
           summary: 'Register a user',
           description: 'Roles other than "user" need the access token of an admin on this request.',
+          operationId: 'signup',
           security: [{}, ...accessToken],
           requestBody: json(signupSchema),
-          responses: replies({ schema: messageReply, description: 'User was registered successfully!' }, ...BODY_ERRORS, 403, 429),
+          responses: replies(
+            {
+              schema: messageReply,
+              description: 'User was registered successfully!',
+              links: {
+                SignIn: {
+                  operationId: 'signin',
+                  requestBody: { username: '$request.body#/username', password: '$request.body#/password' },
+                },
+              },
+            },
+            ...BODY_ERRORS,
+            403,
+            429,
+          ),
         },
       },
       '/api/auth/signin': {
         post: {
           tags: ['auth'],
           summary: 'Sign in',
+          operationId: 'signin',
           requestBody: json(signinSchema),
-          responses: replies({ schema: signinReply, description: 'Signed in' }, ...BODY_ERRORS, 401, 403, 404, 429),
+          responses: replies(
+            {
+              schema: signinReply,
+              description: 'Signed in',
+              links: {
+                Refresh: { operationId: 'refreshToken', requestBody: { refreshToken: '$response.body#/refreshToken' } },
+                SignOut: { operationId: 'signout', requestBody: { refreshToken: '$response.body#/refreshToken' } },
+              },
+            },
+            ...BODY_ERRORS,
+            401,
+            403,
+            404,
+            429,
+          ),
         },
       },
       '/api/auth/refreshtoken': {
         post: {
           tags: ['auth'],
           summary: 'Exchange a refresh token for a new access token and a rotated refresh token',
+          operationId: 'refreshToken',
           security: [{}, { refreshCookie: [] }],
           requestBody: json(refreshTokenSchema),
-          responses: replies({ schema: refreshReply, description: 'Refreshed' }, ...BODY_ERRORS, 403, 409, 429),
+          responses: replies(
+            {
+              schema: refreshReply,
+              description: 'Refreshed',
+              links: {
+                RefreshAgain: { operationId: 'refreshToken', requestBody: { refreshToken: '$response.body#/refreshToken' } },
+                SignOut: { operationId: 'signout', requestBody: { refreshToken: '$response.body#/refreshToken' } },
+              },
+            },
+            ...BODY_ERRORS,
+            403,
+            409,
+            429,
+          ),
         },
       },
       '/api/auth/signout': {
         post: {
           tags: ['auth'],
           summary: "Revoke the refresh token's session (idempotent)",
+          operationId: 'signout',
           security: [{}, { refreshCookie: [] }],
           requestBody: json(refreshTokenSchema),
           responses: replies({ schema: messageReply, description: "You've been signed out!" }, ...BODY_ERRORS, 403, 429),
@@ -187,14 +241,25 @@ export function createOpenApiDocument() {
           security: accessToken,
           requestBody: json(changePasswordSchema),
           responses: replies({ schema: revokedReply, description: 'Changed' }, ...BODY_ERRORS, ...TOKEN_ERRORS, 404, 409, 429),
+          description: 'A wrong current password is 403 INVALID_PASSWORD and counts as a failed sign-in.',
         },
       },
       '/api/users/me/sessions': {
         get: {
           tags: ['account'],
           summary: 'My active sessions',
+          operationId: 'listSessions',
           security: accessToken,
-          responses: replies({ schema: sessionList, description: 'Sessions' }, ...TOKEN_ERRORS),
+          responses: replies(
+            {
+              schema: sessionList,
+              description: 'Sessions',
+              links: {
+                RevokeSession: { operationId: 'revokeSession', parameters: { sessionId: '$response.body#/sessions/0/id' } },
+              },
+            },
+            ...TOKEN_ERRORS,
+          ),
         },
         delete: {
           tags: ['account'],
@@ -207,6 +272,7 @@ export function createOpenApiDocument() {
         delete: {
           tags: ['account'],
           summary: 'Revoke one of my sessions',
+          operationId: 'revokeSession',
           security: accessToken,
           requestParams: { path: sessionIdParams },
           responses: replies({ schema: messageReply, description: 'Revoked' }, 400, ...TOKEN_ERRORS, 404),
@@ -216,23 +282,36 @@ export function createOpenApiDocument() {
         get: {
           tags: ['admin'],
           summary: 'List users (admin)',
+          operationId: 'listUsers',
           security: accessToken,
           requestParams: { query: listUsersQuery },
-          responses: replies({ schema: userPage, description: 'A page of users' }, 400, ...TOKEN_ERRORS),
+          responses: replies(
+            {
+              schema: userPage,
+              description: 'A page of users',
+              links: {
+                GetUser: { operationId: 'getUser', parameters: { userId: '$response.body#/users/0/id' } },
+                DisableUser: { operationId: 'disableUser', parameters: { userId: '$response.body#/users/0/id' } },
+                EnableUser: { operationId: 'enableUser', parameters: { userId: '$response.body#/users/0/id' } },
+              },
+            },
+            400,
+            ...TOKEN_ERRORS,
+          ),
         },
       },
       '/api/users/{userId}': {
-        get: userOp('One user (admin)', {}, userView, 404),
+        get: userOp('One user (admin)', { operationId: 'getUser' }, userView, 404),
         delete: userOp('Delete a user and their sessions (admin)', {}, messageReply, 404, 409),
       },
       '/api/users/{userId}/roles': {
         put: userOp('Replace the roles (admin)', { requestBody: json(setRolesSchema) }, userView, 404, 409, 413, 415),
       },
       '/api/users/{userId}/disable': {
-        post: userOp('Disable: no sign-in, sessions revoked (admin)', {}, userView, 404, 409),
+        post: userOp('Disable: no sign-in, sessions revoked (admin)', { operationId: 'disableUser' }, userView, 404, 409),
       },
       '/api/users/{userId}/enable': {
-        post: userOp('Enable again (admin)', {}, userView, 404, 409),
+        post: userOp('Enable again (admin)', { operationId: 'enableUser' }, userView, 404, 409),
       },
     },
   });

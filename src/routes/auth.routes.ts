@@ -4,6 +4,7 @@ import type { AuthController } from '../controllers/auth.controller';
 import type { AuthMiddleware } from '../middlewares/auth.middleware';
 import { validateBody } from '../middlewares/validate.middleware';
 import { refreshTokenSchema, signinSchema, signupSchema } from '../validations/auth.validation';
+import { rejectOtherMethods } from '../middlewares/method-not-allowed.middleware';
 
 export function authRoutes(controller: AuthController, guard: AuthMiddleware, rateLimit: RequestHandler): Router {
   const router = Router();
@@ -14,5 +15,5 @@ export function authRoutes(controller: AuthController, guard: AuthMiddleware, ra
   router.post('/refreshtoken', validateBody(refreshTokenSchema), controller.refreshToken);
   router.post('/signout', validateBody(refreshTokenSchema), controller.signout);
   router.post('/signout-all', guard.verifyToken, controller.signoutEverywhere);
-  return router;
+  return rejectOtherMethods(router);
 }

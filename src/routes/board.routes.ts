@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { boardController } from '../controllers/board.controller';
 import type { AuthMiddleware } from '../middlewares/auth.middleware';
+import { rejectOtherMethods } from '../middlewares/method-not-allowed.middleware';
 
 export function boardRoutes(guard: AuthMiddleware): Router {
   const router = Router();
@@ -8,5 +9,5 @@ export function boardRoutes(guard: AuthMiddleware): Router {
   router.get('/user', guard.verifyToken, boardController.user);
   router.get('/mod', guard.verifyToken, guard.requireRole('moderator'), boardController.moderator);
   router.get('/admin', guard.verifyToken, guard.requireRole('admin'), boardController.admin);
-  return router;
+  return rejectOtherMethods(router);
 }

@@ -10,6 +10,7 @@ import {
   setRolesSchema,
   userIdParams,
 } from '../validations/user.validation';
+import { rejectOtherMethods } from '../middlewares/method-not-allowed.middleware';
 
 export function userRoutes(account: AccountController, admin: UserAdminController, guard: AuthMiddleware): Router {
   const router = Router();
@@ -29,5 +30,5 @@ export function userRoutes(account: AccountController, admin: UserAdminControlle
   router.post('/:userId/disable', adminOnly, validate({ params: userIdParams }), admin.disable);
   router.post('/:userId/enable', adminOnly, validate({ params: userIdParams }), admin.enable);
   router.delete('/:userId', adminOnly, validate({ params: userIdParams }), admin.remove);
-  return router;
+  return rejectOtherMethods(router);
 }

@@ -35,7 +35,9 @@ export function createAccountService(deps: {
       const earlierFailures = await failures.assertAllowed(key);
       if (!(await passwords.verify(currentPassword, user.password))) {
         await failures.recordFailure(key);
-        throw new AppError(400, 'INVALID_PASSWORD', 'Current password is incorrect.');
+        // 403, not 401: the caller is authenticated, and SPA clients treat a 401 as "refresh
+        // the access token and retry".
+        throw new AppError(403, 'INVALID_PASSWORD', 'Current password is incorrect.');
       }
       if (earlierFailures > 0) await failures.reset(key);
       if (currentPassword === newPassword) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BCRYPT_MAX_PASSWORD_BYTES, emailSchema, passwordSchema, usernameSchema } from './fields';
+import { BCRYPT_MAX_PASSWORD_BYTES, emailSchema, passwordSchema, roleNamesSchema, usernameSchema } from './fields';
 
 // Strict objects: unknown keys are a 400, and every value must be of its declared type, so
 // an operator object such as {"$ne": null} can never reach a database query.
@@ -8,9 +8,7 @@ export const signupSchema = z.strictObject({
   username: usernameSchema,
   email: emailSchema,
   password: passwordSchema,
-  // Names are checked against the stored roles by the service, which keeps the contract's
-  // "Failed! Role <name> does not exist!" message for unknown ones.
-  roles: z.array(z.string().trim().min(1).max(32)).max(10).optional(),
+  roles: roleNamesSchema.optional(),
 });
 
 export const signinSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROLE_NAMES } from '../config/roles';
 
 // bcrypt only reads the first 72 bytes of its input; anything longer would be silently
 // truncated, so two different long passwords could match the same hash.
@@ -28,3 +29,17 @@ export const passwordSchema = z
     `must be at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes in UTF-8`,
   )
   .meta({ description: `${PASSWORD_MIN_LENGTH} characters at least, ${BCRYPT_MAX_PASSWORD_BYTES} bytes in UTF-8 at most` });
+
+/**
+ * A list of role names. Any string is accepted here so that an unknown name gets the
+ * contract's "Failed! Role <name> does not exist!" from the service; the OpenAPI document
+ * lists the names that exist.
+ */
+export const roleNamesSchema = z
+  .array(z.string().trim().min(1).max(32))
+  .max(10)
+  .meta({
+    override: ({ jsonSchema }) => {
+      jsonSchema.items = { type: 'string', enum: [...ROLE_NAMES] };
+    },
+  });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { passwordSchema } from './fields';
+import { passwordSchema, roleNamesSchema } from './fields';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-character hex id');
 
@@ -19,7 +19,7 @@ export const listUsersQuery = z.strictObject({
 });
 
 export const setRolesSchema = z.strictObject({
-  roles: z.array(z.string().trim().min(1).max(32)).min(1, 'must name at least one role').max(10),
+  roles: roleNamesSchema.min(1, 'must name at least one role'),
 });
 
 export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;

@@ -77,7 +77,8 @@ export function checkRecordedReplies(): string[] {
     const where = `${reply.method.toUpperCase()} ${reply.path} -> ${reply.status}`;
     const operation = (doc.paths?.[match.template] as Record<string, { responses?: Record<string, unknown> }>)[reply.method];
     if (!operation) {
-      if (reply.status !== 404) problems.push(`${where}: method not in the document`);
+      // An undeclared method must be refused with 405 Method Not Allowed.
+      if (reply.status !== 405) problems.push(`${where}: method not in the document, yet not a 405`);
       continue;
     }
     const response = operation.responses?.[String(reply.status)] as

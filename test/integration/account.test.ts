@@ -65,7 +65,7 @@ describe('PUT /api/users/me/password', () => {
       .put(PASSWORD)
       .set('x-access-token', accessToken)
       .send({ currentPassword: 'not-my-password', newPassword: 'brand-new-password' });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(403);
     expect(res.body.code).toBe('INVALID_PASSWORD');
     expect((await User.findById(user.id).lean())!.password).toBe(before);
   });
@@ -76,8 +76,8 @@ describe('PUT /api/users/me/password', () => {
     const { accessToken } = await signIn(app, user);
     const change = (currentPassword: string) =>
       request(app).put(PASSWORD).set('x-access-token', accessToken).send({ currentPassword, newPassword: 'brand-new-password' });
-    await change('guess-one').expect(400);
-    await change('guess-two').expect(400);
+    await change('guess-one').expect(403);
+    await change('guess-two').expect(403);
     expect((await change(user.password)).status).toBe(429);
   });
 

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/config/logger';
 import { createServices } from '../../src/services';
 import { systemClock } from '../../src/utils/clock';
 import { buildApp, testConfig } from '../helpers/app';
+import { createUser, signIn } from '../helpers/factories';
 
 describe('HTTP behaviour', () => {
   it('answers GET / with a JSON welcome', async () => {
@@ -49,6 +50,21 @@ describe('HTTP behaviour', () => {
     const res = await request(app).post('/api/auth/signin').send([{ username: 'alice' }]);
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
+  });
+
+  it.each([
+    ['delete', '/api/test/user', 'GET, HEAD'],
+    ['get', '/api/auth/signin', 'POST'],
+    ['patch', '/api/users/me/sessions', 'GET, DELETE, HEAD'],
+    ['put', '/', 'GET, HEAD'],
+  ] as const)('replies 405 with Allow to %s %s', async (method, path, allow) => {
+    const { app } = buildApp();
+    // Routes under /api/users authenticate first, whatever the method.
+    const { accessToken } = await signIn(app, await createUser());
+    const res = await request(app)[method](path).set('x-access-token', accessToken);
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe(allow);
+    expect(res.body.code).toBe('METHOD_NOT_ALLOWED');
   });
 
   it('replies 404 JSON to an unknown route', async () => {

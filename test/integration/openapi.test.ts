@@ -20,7 +20,10 @@ function registeredRoutes(app: Express): string[] {
     for (const layer of stack) {
       if (layer.route) {
         const path = `${prefix}${layer.route.path}`.replace(/:(\w+)/g, '{$1}').replace(/(.)\/$/, '$1');
-        for (const method of Object.keys(layer.route.methods)) routes.push(`${method} ${path || '/'}`);
+        // `_all`: the 405 answer for other methods, not an operation.
+        for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) {
+          routes.push(`${method} ${path || '/'}`);
+        }
       } else if (layer.handle?.stack) {
         const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
         walk(layer.handle.stack, `${prefix}${mount}`);
