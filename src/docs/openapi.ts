@@ -74,7 +74,7 @@ function replies(ok: Ok, ...errors: number[]): ZodOpenApiResponsesObject {
 const BODY_ERRORS = [400, 413, 415];
 const TOKEN_ERRORS = [401, 403];
 const accessToken: Record<string, string[]>[] = [{ accessToken: [] }, { bearerAuth: [] }];
-const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+const json = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema } } });
 
 const board = (summary: string, content: string, guarded: boolean): ZodOpenApiOperationObject => ({
   tags: ['boards'],
@@ -187,7 +187,7 @@ export function createOpenApiDocument() {
           summary: 'Exchange a refresh token for a new access token and a rotated refresh token',
           operationId: 'refreshToken',
           security: [{}, { refreshCookie: [] }],
-          requestBody: json(refreshTokenSchema),
+          requestBody: json(refreshTokenSchema, false),
           responses: replies(
             {
               schema: refreshReply,
@@ -210,7 +210,7 @@ export function createOpenApiDocument() {
           summary: "Revoke the refresh token's session (idempotent)",
           operationId: 'signout',
           security: [{}, { refreshCookie: [] }],
-          requestBody: json(refreshTokenSchema),
+          requestBody: json(refreshTokenSchema, false),
           responses: replies({ schema: messageReply, description: "You've been signed out!" }, ...BODY_ERRORS, 403, 429),
         },
       },

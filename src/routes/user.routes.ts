@@ -16,12 +16,15 @@ export function userRoutes(account: AccountController, admin: UserAdminControlle
   const router = Router();
   router.use(guard.verifyToken);
 
-  // The signed-in user's own account. Registered before /:userId so "me" is never an id.
-  router.get('/me', account.me);
-  router.put('/me/password', validate({ body: changePasswordSchema }), account.changePassword);
-  router.get('/me/sessions', account.sessions);
-  router.delete('/me/sessions', account.revokeOtherSessions);
-  router.delete('/me/sessions/:sessionId', validate({ params: sessionIdParams }), account.revokeSession);
+  // The signed-in user's own account, on a router of its own mounted before /:userId, so
+  // that "me" is never taken for an id (and its other methods get a 405, not a 400).
+  const me = Router();
+  me.get('/', account.me);
+  me.put('/password', validate({ body: changePasswordSchema }), account.changePassword);
+  me.get('/sessions', account.sessions);
+  me.delete('/sessions', account.revokeOtherSessions);
+  me.delete('/sessions/:sessionId', validate({ params: sessionIdParams }), account.revokeSession);
+  router.use('/me', rejectOtherMethods(me));
 
   const adminOnly = guard.requireRole('admin');
   router.get('/', adminOnly, validate({ query: listUsersQuery }), admin.list);

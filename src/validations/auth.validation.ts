@@ -18,6 +18,7 @@ export const signinSchema = z.strictObject({
   password: z
     .string()
     .min(1, 'is required')
+    .max(BCRYPT_MAX_PASSWORD_BYTES, `must be at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes in UTF-8`)
     .refine(
       (value) => Buffer.byteLength(value, 'utf8') <= BCRYPT_MAX_PASSWORD_BYTES,
       `must be at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes in UTF-8`,

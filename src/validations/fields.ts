@@ -17,7 +17,11 @@ const trimmed = (value: unknown) => (typeof value === 'string' ? value.trim() : 
 
 export const emailSchema = z.preprocess(
   trimmed,
-  z.email('must be a valid email address').max(254, 'must be at most 254 characters'),
+  z
+    .email('must be a valid email address')
+    .max(254, 'must be at most 254 characters')
+    // RFC 5321: the part before the @ is at most 64 octets (found by schemathesis).
+    .refine((value) => Buffer.byteLength(value.split('@')[0] ?? '', 'utf8') <= 64, 'must have at most 64 characters before the @'),
 );
 
 export const passwordSchema = z

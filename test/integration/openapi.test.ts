@@ -66,6 +66,10 @@ describe('OpenAPI document', () => {
     expect(signup.additionalProperties).toBe(false);
     expect(signup.properties.username).toMatchObject({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9._-]+$' });
     expect(signup.properties.email.format).toBe('email');
+    // Found by schemathesis: bodies must be marked required, or "no body" counts as valid.
+    expect(doc.paths['/api/auth/signup'].post.requestBody.required).toBe(true);
+    expect(doc.paths['/api/auth/signin'].post.requestBody.required).toBe(true);
+    expect(doc.paths['/api/auth/refreshtoken'].post.requestBody.required).toBe(false);
   });
 
   it('serves Swagger UI at /api/docs', async () => {
