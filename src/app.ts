@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -31,6 +32,9 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[\w.-]{1,128}$/;
+
+// Built by `npm run build` (scripts/build-demo.mjs); the same path from src/ and from dist/.
+const DEMO_DIR = path.resolve(__dirname, '..', 'dist', 'demo');
 
 /** The HTTP application. It neither listens nor connects: server.ts and the tests do that. */
 export function createApp({ config, logger, clock = systemClock, services }: AppDeps): Express {
@@ -80,6 +84,7 @@ export function createApp({ config, logger, clock = systemClock, services }: App
   });
   rejectOtherMethods(app.router);
   app.use('/health', healthRoutes(createHealthController(built.health)));
+  app.use('/demo', express.static(DEMO_DIR, { fallthrough: true }));
   app.use('/api', docsRoutes());
   app.use(
     '/api/auth',

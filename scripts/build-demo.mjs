@@ -1,0 +1,14 @@
+// Builds the demo page into dist/demo: main.ts compiled by tsc (demo/tsconfig.json), the
+// HTML and CSS copied as they are.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'dist', 'demo');
+mkdirSync(out, { recursive: true });
+execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'demo')], {
+  stdio: 'inherit',
+});
+for (const file of ['index.html', 'style.css']) copyFileSync(path.join(root, 'demo', file), path.join(out, file));

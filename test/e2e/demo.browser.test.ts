@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { freePort, start, stopAll, waitFor, type Running } from '../helpers/process';
+
+// The demo page driven in headless Chromium against the real service and a real mongod.
+// Chromium comes from the system (Debian's `chromium`; CHROMIUM_PATH to override). Without
+// one the suite is skipped locally, but CI must have it.
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
+  .filter((p): p is string => Boolean(p))
+  .find((p) => existsSync(p));
+if (!CHROMIUM && process.env.CI === 'true') throw new Error('CI needs Chromium for the browser tests (apt-get install chromium)');
+const describeBrowser = CHROMIUM ? describe : describe.skip;
+
+jest.setTimeout(120_000);
+
+// The functions given to page.evaluate/waitForFunction run in the page; this is the little of
+// the DOM they use (the Node program has no DOM types).
+interface PageElement {
+  textContent: string | null;
+}
+declare const document: {
+  cookie: string;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+};
+
+const ACCESS_TTL_SECONDS = 2;
+
+describeBrowser('demo page in Chromium', () => {
+  let server: Running;
+  let dataDir: string;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [path.resolve(__dirname, '../../scripts/build-demo.mjs')], { stdio: 'inherit' });
+    dataDir = await mkdtemp(path.join(tmpdir(), 'auth-api-demo-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = start({ PORT: String(port), MONGODB_DATA_DIR: dataDir, JWT_ACCESS_TTL: String(ACCESS_TTL_SECONDS) });
+    await waitFor(server, 'auth API listening');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    stopAll();
+    await server?.exited;
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function openDemo(): Promise<Page> {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`${base}/demo/`);
+    // The page's own script must run under the service's Content-Security-Policy.
+    await page.waitForFunction(() => document.querySelector('[data-testid="whoami"]')?.textContent === 'Signed out.');
+    expect(errors).toEqual([]);
+    return page;
+  }
+
+  const logText = (page: Page) => page.locator('[data-testid="log"]').innerText();
+
+  async function register(page: Page, username: string) {
+    await page.fill('[data-testid="register-form"] [name=username]', username);
+    await page.fill('[data-testid="register-form"] [name=email]', `${username}@example.com`);
+    await page.fill('[data-testid="register-form"] [name=password]', 'demo-password');
+    await page.click('[data-testid="register-form"] button');
+    await page.getByText('Register: User was registered successfully!').waitFor();
+  }
+
+  async function signIn(page: Page, username: string, cookie: boolean) {
+    await page.fill('[data-testid="signin-form"] [name=username]', username);
+    await page.fill('[data-testid="signin-form"] [name=password]', 'demo-password');
+    await page.setChecked('[data-testid="signin-form"] [name=cookie]', cookie);
+    await page.click('[data-testid="signin-form"] button');
+    await page.getByText(`Signed in as ${username} (ROLE_USER)`).waitFor();
+  }
+
+  /** Clicks a board button and waits for its "Board <name>: <status>" log line. */
+  async function board(page: Page, name: string): Promise<string> {
+    const lines = await page.locator('[data-testid="log"] li').count();
+    await page.click(`[data-board="${name}"]`);
+    await page.waitForFunction(
+      ({ count, name }) =>
+        [...document.querySelectorAll('[data-testid="log"] li')]
+          .slice(0, document.querySelectorAll('[data-testid="log"] li').length - count)
+          .some((li) => new RegExp(`Board ${name}: \\d{3}$`).test(li.textContent ?? '')),
+      { count: lines, name },
+    );
+    return page.locator('[data-testid="board"]').innerText();
+  }
+
+  it('registers, signs in, opens the boards, refreshes the access token and signs out (cookie transport)', async () => {
+    const page = await openDemo();
+    await register(page, 'browser-user');
+    await signIn(page, 'browser-user', true);
+
+    expect(await board(page, 'all')).toBe('Public Content.');
+    expect(await board(page, 'user')).toBe('User Content.');
+    expect(await board(page, 'mod')).toBe('403: Require Moderator Role!');
+    expect(await board(page, 'admin')).toBe('403: Require Admin Role!');
+
+    // The refresh token lives in an HttpOnly cookie: page scripts cannot see it.
+    expect(await page.evaluate(() => document.cookie)).not.toContain('refreshToken');
+    const cookies = await page.context().cookies(`${base}/api/auth/refreshtoken`);
+    expect(cookies.find((c) => c.name === 'refreshToken')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+
+    // Let the access token expire: the next board gets a 401, refreshes and retries.
+    await page.waitForTimeout(ACCESS_TTL_SECONDS * 1000 + 1_000);
+    expect(await board(page, 'user')).toBe('User Content.');
+    const log = await logText(page);
+    expect(log).toContain('Board user: 401 (Unauthorized! Access Token was expired!), refreshing');
+    expect(log).toContain('Access token refreshed');
+
+    await page.click('[data-testid="signout"]');
+    await page.getByText("Sign out: You've been signed out!").waitFor();
+    await page.getByText('Signed out.').waitFor();
+    expect(await board(page, 'user')).toBe('403: No token provided!');
+    await page.close();
+  });
+
+  it('works with the refresh token kept in memory (body transport)', async () => {
+    const page = await openDemo();
+    await register(page, 'memory-user');
+    await signIn(page, 'memory-user', false);
+    await page.waitForTimeout(ACCESS_TTL_SECONDS * 1000 + 1_000);
+    expect(await board(page, 'user')).toBe('User Content.');
+    expect(await logText(page)).toContain('Access token refreshed');
+    expect((await page.context().cookies(`${base}/api/auth/refreshtoken`)).find((c) => c.name === 'refreshToken')).toBeUndefined();
+    await page.close();
+  });
+});
