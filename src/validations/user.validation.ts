@@ -14,8 +14,18 @@ export const changePasswordSchema = z.strictObject({
 export const listUsersQuery = z.strictObject({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  // Matches usernames or emails containing this text, in any case.
-  q: z.string().trim().min(1).max(100).optional(),
+  // Matches usernames or emails containing this text, in any case. No control characters:
+  // MongoDB refuses a NUL in a regular expression (found by schemathesis).
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    // Explicit ranges rather than \p{Cc}: the pattern is published in the OpenAPI document,
+    // where other regex engines (Python's, for schemathesis) must read it too.
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\x00-\x1f\x7f-\x9f]*$/, 'must not contain control characters')
+    .optional(),
 });
 
 export const setRolesSchema = z.strictObject({

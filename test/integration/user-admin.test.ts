@@ -61,7 +61,8 @@ describe('admin user API', () => {
       expect(literal.body.total).toBe(0);
     });
 
-    it.each([['page=0'], ['limit=101'], ['limit=abc'], ['sort=password'], ['q=']])('refuses the query %s', async (query) => {
+    // q=%00: found by schemathesis, MongoDB refuses a NUL in a regular expression (was a 500).
+    it.each([['page=0'], ['limit=101'], ['limit=abc'], ['sort=password'], ['q='], ['q=%C3%A8%00x'], ['q=a%07b']])('refuses the query %s', async (query) => {
       const { a, admin } = await twoInstances();
       const res = await request(a).get(`/api/users?${query}`).set('x-access-token', admin);
       expect(res.status).toBe(400);
