@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedMongo(config.mongo.embeddedDataDir, logger);
     uri = embedded.uri;
   }
-  await connectDatabase(uri);
+  await connectDatabase(uri, logger);
   await Promise.all([ensureIndexes(), ensureThrottleIndexes(mongoose.connection)]);
 
   const services = createServices({ config, clock: systemClock, logger, connection: mongoose.connection });

@@ -33,8 +33,31 @@ export async function startEmbeddedMongo(dataDir: string, logger: Logger): Promi
   };
 }
 
-export async function connectDatabase(uri: string): Promise<typeof mongoose> {
-  return mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
+/**
+ * While MongoDB is away (an outage, a primary election), requests must fail fast with a 503
+ * rather than hang: Mongoose does not queue commands, and the driver gives up selecting a
+ * server after a second (with one retry for retryable reads and writes, under two seconds).
+ */
+export const SERVER_SELECTION_TIMEOUT_MS = 900;
+
+export async function connectDatabase(uri: string, logger: Logger, startupTimeoutMs = 60_000): Promise<typeof mongoose> {
+  mongoose.set('bufferCommands', false);
+  const deadline = Date.now() + startupTimeoutMs;
+  // Start-up waits for MongoDB (it may be starting too); requests later do not.
+  for (;;) {
+    try {
+      return await mongoose.connect(uri, {
+        serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
+        connectTimeoutMS: 10_000,
+        retryWrites: true,
+        retryReads: true,
+      });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'MongoDB not reachable yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 /** Builds every index (unique, TTL) before the service takes traffic. */

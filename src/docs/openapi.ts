@@ -35,6 +35,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'Body over 100 kB',
   415: 'Body is not JSON',
   429: 'Throttled; see Retry-After',
+  503: 'MongoDB is unreachable or electing a primary; retry (see Retry-After)',
 };
 
 const requestIdHeader = {
@@ -45,6 +46,8 @@ interface Ok {
   schema: z.ZodType;
   description: string;
   text?: boolean;
+  /** False for the few operations that never touch the database (no 503). */
+  database?: boolean;
   /** OpenAPI links: how a reply feeds the next operation (used by stateful fuzzing). */
   links?: Record<string, { operationId: string; parameters?: Record<string, string>; requestBody?: unknown }>;
 }
@@ -58,11 +61,11 @@ function replies(ok: Ok, ...errors: number[]): ZodOpenApiResponsesObject {
       ...(ok.links ? { links: ok.links } : {}),
     },
   };
-  for (const status of errors) {
+  for (const status of ok.database === false ? errors : [...errors, 503]) {
     (responses as Record<string, unknown>)[String(status)] = {
       description: ERROR_TEXT[status] ?? 'Error',
       headers:
-        status === 429
+        status === 429 || status === 503
           ? { ...requestIdHeader, 'Retry-After': { description: 'Seconds to wait', schema: { type: 'string' } } }
           : requestIdHeader,
       content: { 'application/json': { schema: errorReply } },
@@ -80,7 +83,10 @@ const board = (summary: string, content: string, guarded: boolean): ZodOpenApiOp
   tags: ['boards'],
   summary,
   ...(guarded ? { security: accessToken } : {}),
-  responses: replies({ schema: boardText.meta({ example: content }), description: content, text: true }, ...(guarded ? TOKEN_ERRORS : [])),
+  responses: replies(
+    { schema: boardText.meta({ example: content }), description: content, text: true, database: guarded },
+    ...(guarded ? TOKEN_ERRORS : []),
+  ),
 });
 
 const userOp = (summary: string, extra: Partial<ZodOpenApiOperationObject>, ok: z.ZodType, ...errors: number[]) => ({
@@ -118,17 +124,17 @@ export function createOpenApiDocument() {
     ],
     paths: {
       '/': {
-        get: { summary: 'Welcome', responses: replies({ schema: welcomeReply, description: 'Welcome' }) },
+        get: { summary: 'Welcome', responses: replies({ schema: welcomeReply, description: 'Welcome', database: false }) },
       },
       '/health/live': {
-        get: { tags: ['health'], summary: 'The process is up', responses: replies({ schema: healthReply, description: 'Live' }) },
+        get: { tags: ['health'], summary: 'The process is up', responses: replies({ schema: healthReply, description: 'Live', database: false }) },
       },
       '/health/ready': {
         get: {
           tags: ['health'],
           summary: 'MongoDB answers a ping',
           responses: {
-            ...replies({ schema: healthReply, description: 'Ready' }),
+            ...replies({ schema: healthReply, description: 'Ready', database: false }),
             '503': { description: 'Not ready', headers: requestIdHeader, content: { 'application/json': { schema: healthReply } } },
           },
         },

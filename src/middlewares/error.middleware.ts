@@ -16,9 +16,34 @@ interface HttpError {
 const isHttpError = (err: unknown): err is HttpError =>
   typeof err === 'object' && err !== null && typeof (err as { status?: unknown }).status === 'number';
 
+// Server errors that mean "this node cannot serve now" (no primary, stepping down, shutting
+// down): an election or a restart, over in seconds.
+const UNAVAILABLE_CODES = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
+
+/** MongoDB unreachable, electing a primary, or shutting down: retryable, so a 503. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (
+    err instanceof mongo.MongoServerSelectionError ||
+    err instanceof mongo.MongoNetworkError || // includes timeouts and cleared pools
+    err instanceof mongo.MongoNotConnectedError ||
+    err instanceof mongo.MongoTopologyClosedError
+  ) {
+    return true;
+  }
+  if (err instanceof mongo.MongoError) {
+    if (err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('TransientTransactionError')) return true;
+    if (typeof err.code === 'number' && UNAVAILABLE_CODES.has(err.code)) return true;
+  }
+  // Mongoose's own wrapper for a failed server selection.
+  return err instanceof Error && err.name === 'MongooseServerSelectionError';
+}
+
 /** Maps whatever was thrown to an AppError; undefined means "unexpected" (a 500). */
 function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err)) {
+    return new AppError(503, 'UNAVAILABLE', 'The service is temporarily unavailable; please retry.', {}, { 'Retry-After': '1' });
+  }
   if (err instanceof ZodError) return validationError(err);
   if (err instanceof jwt.TokenExpiredError) return new AppError(401, 'TOKEN_EXPIRED', Messages.tokenExpired);
   if (err instanceof jwt.JsonWebTokenError) return new AppError(401, 'TOKEN_INVALID', Messages.unauthorized);
@@ -58,6 +83,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const appError = toAppError(err);
+    if (appError?.status === 503) (req.log ?? logger).warn({ err }, 'database unavailable');
     if (appError) {
       res.set(appError.headers);
       res.status(appError.status).json({ ...appError.details, message: appError.message, code: appError.code });

@@ -1,3 +1,5 @@
+import type { Connection } from 'mongoose';
+import { atomically } from '../db/transaction';
 import { User } from '../models/user.model';
 import { AppError } from '../utils/app-error';
 import type { ChangePasswordInput } from '../validations/user.validation';
@@ -21,8 +23,9 @@ export function createAccountService(deps: {
   passwords: PasswordService;
   sessions: SessionService;
   failures: FailureThrottle;
+  connection: Connection;
 }): AccountService {
-  const { users, passwords, sessions, failures } = deps;
+  const { users, passwords, sessions, failures, connection } = deps;
 
   return {
     profile: (userId) => users.get(userId),
@@ -45,15 +48,19 @@ export function createAccountService(deps: {
       }
 
       const hash = await passwords.hash(newPassword);
-      // Compare-and-set on the old hash: of two concurrent changes, only one applies.
-      const result = await User.updateOne(
-        { _id: user._id, password: user.password },
-        { $set: { password: hash, passwordChangedAt: new Date() } },
-      );
-      if (result.matchedCount === 0) {
-        throw new AppError(409, 'PASSWORD_CHANGED_CONCURRENTLY', 'The password was changed by another request.');
-      }
-      return sessions.revokeAll(userId, 'password_change', currentSessionId);
+      // The new password and the revoked sessions go together, or neither does.
+      return atomically(connection, async (session) => {
+        // Compare-and-set on the old hash: of two concurrent changes, only one applies.
+        const result = await User.updateOne(
+          { _id: user._id, password: user.password },
+          { $set: { password: hash, passwordChangedAt: new Date() } },
+          { session },
+        );
+        if (result.matchedCount === 0) {
+          throw new AppError(409, 'PASSWORD_CHANGED_CONCURRENTLY', 'The password was changed by another request.');
+        }
+        return sessions.revokeAll(userId, 'password_change', currentSessionId, session);
+      });
     },
 
     sessions: (userId, currentSessionId) => sessions.list(userId, currentSessionId),

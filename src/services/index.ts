@@ -49,8 +49,8 @@ export function createServices({ config, clock, logger, connection }: ServiceDep
     logger,
   });
   const auth = createAuthService({ users, roles, passwords, tokens, sessions, userState, failures });
-  const account = createAccountService({ users, passwords, sessions, failures });
-  const userAdmin = createUserAdminService({ users, roles, sessions, userState });
+  const account = createAccountService({ users, passwords, sessions, failures, connection });
+  const userAdmin = createUserAdminService({ users, roles, sessions, userState, connection });
   const health = createHealthService(connection);
   return { passwords, tokens, roles, users, userState, sessions, auth, account, userAdmin, requestThrottle, health };
 }

@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import { Types, type ClientSession } from 'mongoose';
 import type { Logger } from '../config/logger';
 import { MAX_ROTATED_TOKENS, RefreshToken } from '../models/refresh-token.model';
 import { AppError, Messages } from '../utils/app-error';
@@ -42,8 +42,8 @@ export interface SessionService {
   /** 404 unless `sessionId` is one of the user's sessions. */
   revoke(userId: string, sessionId: string): Promise<void>;
   /** Revokes every active session of the user but `exceptSessionId`; returns how many. */
-  revokeAll(userId: string, reason: RevokeReason, exceptSessionId?: string): Promise<number>;
-  deleteAllOf(userId: string): Promise<void>;
+  revokeAll(userId: string, reason: RevokeReason, exceptSessionId?: string, session?: ClientSession): Promise<number>;
+  deleteAllOf(userId: string, session?: ClientSession): Promise<void>;
 }
 
 export interface SessionServiceDeps {
@@ -189,7 +189,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       }
     },
 
-    async revokeAll(userId, reason, exceptSessionId) {
+    async revokeAll(userId, reason, exceptSessionId, session) {
       const result = await RefreshToken.updateMany(
         {
           user: userId,
@@ -197,12 +197,13 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           ...(exceptSessionId ? { _id: { $ne: new Types.ObjectId(exceptSessionId) } } : {}),
         },
         { $set: { revokedAt: new Date(clock()), revokedReason: reason } },
+        { session },
       );
       return result.modifiedCount;
     },
 
-    async deleteAllOf(userId) {
-      await RefreshToken.deleteMany({ user: userId });
+    async deleteAllOf(userId, session) {
+      await RefreshToken.deleteMany({ user: userId }, { session });
     },
   };
 }

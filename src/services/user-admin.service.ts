@@ -1,3 +1,5 @@
+import type { Connection } from 'mongoose';
+import { atomically } from '../db/transaction';
 import { AppError } from '../utils/app-error';
 import type { ListUsersQuery } from '../validations/user.validation';
 import type { RoleService } from './role.service';
@@ -26,8 +28,9 @@ export function createUserAdminService(deps: {
   roles: RoleService;
   sessions: SessionService;
   userState: UserStateService;
+  connection: Connection;
 }): UserAdminService {
-  const { users, roles, sessions, userState } = deps;
+  const { users, roles, sessions, userState, connection } = deps;
 
   return {
     list: (query) => users.list(query),
@@ -45,17 +48,26 @@ export function createUserAdminService(deps: {
 
     async setDisabled(actorId, userId, disabled) {
       if (disabled && actorId === userId) throw selfLockout('disable');
-      if (!(await users.setDisabled(userId, disabled))) throw userNotFound();
+      // The flag and the revoked sessions go together, or neither does.
+      const found = await atomically(connection, async (session) => {
+        if (!(await users.setDisabled(userId, disabled, session))) return false;
+        if (disabled) await sessions.revokeAll(userId, 'disabled', undefined, session);
+        return true;
+      });
+      if (!found) throw userNotFound();
       userState.invalidate(userId);
-      if (disabled) await sessions.revokeAll(userId, 'disabled');
       return users.get(userId);
     },
 
     async remove(actorId, userId) {
       if (actorId === userId) throw selfLockout('delete');
-      if (!(await users.remove(userId))) throw userNotFound();
+      const found = await atomically(connection, async (session) => {
+        if (!(await users.remove(userId, session))) return false;
+        await sessions.deleteAllOf(userId, session);
+        return true;
+      });
+      if (!found) throw userNotFound();
       userState.invalidate(userId);
-      await sessions.deleteAllOf(userId);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Types } from 'mongoose';
+import type { ClientSession, Types } from 'mongoose';
 import { mongo } from 'mongoose';
 import { toAuthority } from '../config/roles';
 import { Role } from '../models/role.model';
@@ -40,8 +40,8 @@ export interface UserService {
   list(query: { page: number; limit: number; q?: string | undefined }): Promise<UserPage>;
   /** Each returns false when there is no such user. */
   setRoles(userId: string, roleIds: readonly Types.ObjectId[]): Promise<boolean>;
-  setDisabled(userId: string, disabled: boolean): Promise<boolean>;
-  remove(userId: string): Promise<boolean>;
+  setDisabled(userId: string, disabled: boolean, session?: ClientSession): Promise<boolean>;
+  remove(userId: string, session?: ClientSession): Promise<boolean>;
 }
 
 type LeanUser = {
@@ -146,13 +146,13 @@ export function createUserService(passwords: PasswordService): UserService {
       return result.matchedCount === 1;
     },
 
-    async setDisabled(userId, disabled) {
-      const result = await User.updateOne({ _id: userId }, { $set: { disabled } });
+    async setDisabled(userId, disabled, session) {
+      const result = await User.updateOne({ _id: userId }, { $set: { disabled } }, { session });
       return result.matchedCount === 1;
     },
 
-    async remove(userId) {
-      const result = await User.deleteOne({ _id: userId });
+    async remove(userId, session) {
+      const result = await User.deleteOne({ _id: userId }, { session });
       return result.deletedCount === 1;
     },
   };
