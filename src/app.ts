@@ -77,7 +77,6 @@ export function createApp({ config, logger, clock = systemClock, services }: App
       });
     }),
   );
-  app.use(express.json({ limit: '100kb' }));
 
   app.get('/', (_req, res) => {
     res.json({ message: 'Welcome to the auth API. Sign up at POST /api/auth/signup.', docs: '/api/docs', demo: '/demo/' });

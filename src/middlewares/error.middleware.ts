@@ -5,6 +5,7 @@ import { ZodError } from 'zod';
 import type { Logger } from '../config/logger';
 import { AppError, Messages } from '../utils/app-error';
 import { validationError } from './validate.middleware';
+import { isDatabaseUnavailable } from '../db/errors';
 
 /** Errors from body-parser (and other http-errors) carry a `type` and a `status`. */
 interface HttpError {
@@ -15,28 +16,6 @@ interface HttpError {
 
 const isHttpError = (err: unknown): err is HttpError =>
   typeof err === 'object' && err !== null && typeof (err as { status?: unknown }).status === 'number';
-
-// Server errors that mean "this node cannot serve now" (no primary, stepping down, shutting
-// down): an election or a restart, over in seconds.
-const UNAVAILABLE_CODES = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
-
-/** MongoDB unreachable, electing a primary, or shutting down: retryable, so a 503. */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  if (
-    err instanceof mongo.MongoServerSelectionError ||
-    err instanceof mongo.MongoNetworkError || // includes timeouts and cleared pools
-    err instanceof mongo.MongoNotConnectedError ||
-    err instanceof mongo.MongoTopologyClosedError
-  ) {
-    return true;
-  }
-  if (err instanceof mongo.MongoError) {
-    if (err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('TransientTransactionError')) return true;
-    if (typeof err.code === 'number' && UNAVAILABLE_CODES.has(err.code)) return true;
-  }
-  // Mongoose's own wrapper for a failed server selection.
-  return err instanceof Error && err.name === 'MongooseServerSelectionError';
-}
 
 /** Maps whatever was thrown to an AppError; undefined means "unexpected" (a 500). */
 function toAppError(err: unknown): AppError | undefined {

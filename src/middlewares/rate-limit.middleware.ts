@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../config/logger';
 import type { RequestThrottle } from '../services/throttle.service';
+import { isDatabaseUnavailable } from '../db/errors';
 import { AppError } from '../utils/app-error';
 
 /**
@@ -12,8 +13,9 @@ export function rateLimitByIp(throttle: RequestThrottle, logger: Logger): Reques
     try {
       await throttle.consume(req.ip ?? 'unknown');
     } catch (err) {
-      if (err instanceof AppError) throw err;
-      // The limiter's store failing must not take sign-in down with it.
+      // MongoDB away: the request could not be served anyway; say so at once (503).
+      if (err instanceof AppError || isDatabaseUnavailable(err)) throw err;
+      // Any other failure of the limiter's store must not take sign-in down with it.
       logger.error({ err }, 'rate limiter unavailable; request let through');
     }
     next();

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { AccountController } from '../controllers/account.controller';
 import type { UserAdminController } from '../controllers/user-admin.controller';
 import type { AuthMiddleware } from '../middlewares/auth.middleware';
+import { rejectOtherMethods } from '../middlewares/method-not-allowed.middleware';
 import { validate } from '../middlewares/validate.middleware';
 import {
   changePasswordSchema,
@@ -10,23 +11,24 @@ import {
   setRolesSchema,
   userIdParams,
 } from '../validations/user.validation';
-import { rejectOtherMethods } from '../middlewares/method-not-allowed.middleware';
 
 export function userRoutes(account: AccountController, admin: UserAdminController, guard: AuthMiddleware): Router {
-  const router = Router();
-  router.use(guard.verifyToken);
+  // Authentication per route rather than router-wide, so that an undeclared method gets its
+  // 405 whether or not a token came with it.
+  const signedIn = guard.verifyToken;
+  const adminOnly = [guard.verifyToken, guard.requireRole('admin')];
 
   // The signed-in user's own account, on a router of its own mounted before /:userId, so
   // that "me" is never taken for an id (and its other methods get a 405, not a 400).
   const me = Router();
-  me.get('/', account.me);
-  me.put('/password', validate({ body: changePasswordSchema }), account.changePassword);
-  me.get('/sessions', account.sessions);
-  me.delete('/sessions', account.revokeOtherSessions);
-  me.delete('/sessions/:sessionId', validate({ params: sessionIdParams }), account.revokeSession);
-  router.use('/me', rejectOtherMethods(me));
+  me.get('/', signedIn, account.me);
+  me.put('/password', signedIn, validate({ body: changePasswordSchema }), account.changePassword);
+  me.get('/sessions', signedIn, account.sessions);
+  me.delete('/sessions', signedIn, account.revokeOtherSessions);
+  me.delete('/sessions/:sessionId', signedIn, validate({ params: sessionIdParams }), account.revokeSession);
 
-  const adminOnly = guard.requireRole('admin');
+  const router = Router();
+  router.use('/me', rejectOtherMethods(me));
   router.get('/', adminOnly, validate({ query: listUsersQuery }), admin.list);
   router.get('/:userId', adminOnly, validate({ params: userIdParams }), admin.get);
   router.put('/:userId/roles', adminOnly, validate({ params: userIdParams, body: setRolesSchema }), admin.setRoles);
