@@ -49,6 +49,8 @@ export async function connectDatabase(uri: string, logger: Logger, startupTimeou
       return await mongoose.connect(uri, {
         serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
         connectTimeoutMS: 10_000,
+        // Notice a returning server (or a new primary) within about two seconds.
+        heartbeatFrequencyMS: 2_000,
         retryWrites: true,
         retryReads: true,
       });
