@@ -31,6 +31,11 @@ export default tseslint.config(
     },
   },
   {
+    // Reports of measurements and a helper that prints a connection string.
+    files: ['test/reliability/**/*.ts', 'scripts/**'],
+    rules: { 'no-console': 'off' },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {

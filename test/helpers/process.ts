@@ -40,8 +40,13 @@ export function start(env: Record<string, string>): Running {
   children.add(child);
   child.on('exit', () => children.delete(child));
   let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  // Keep the start and the recent tail: a long run logs a line per request.
+  const append = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 4_000_000) out = out.slice(0, 100_000) + out.slice(-1_000_000);
+  };
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
 }
