@@ -4,6 +4,8 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The reliability suite starts its own mongods and runs alone: `npm run test:reliability`.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/'],
   // Type-checking is `npm run typecheck`'s job; here ts-jest only transpiles (isolatedModules).
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   // One real mongod for the whole run; each worker uses a database of its own.

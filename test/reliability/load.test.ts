@@ -27,7 +27,7 @@ describe('sustained load', () => {
       // still serving); with the old generation capped, a leak would end in an out-of-memory
       // crash instead, so a capped run that stays up and flat shows there is none. The README
       // recommends the same cap in production.
-      NODE_OPTIONS: process.env.LOAD_NODE_OPTIONS ?? '--max-old-space-size=128',
+      NODE_OPTIONS: process.env.LOAD_NODE_OPTIONS ?? '--max-old-space-size=192',
     });
     await waitUntil(async () => (await status(`${base}/health/ready`)) === 200, 90_000, 'readiness');
   });
@@ -43,8 +43,15 @@ describe('sustained load', () => {
     const memory: { at: number; mb: number }[] = [];
     const started = Date.now();
     const sampler = setInterval(() => memory.push({ at: Date.now() - started, mb: rssMb(pid) }), 1_000);
-    const load = await runLoad({ base, durationMs: DURATION_MS, concurrency: CONNECTIONS, tag: 'load' });
-    clearInterval(sampler);
+    let load;
+    try {
+      load = await runLoad({ base, durationMs: DURATION_MS, concurrency: CONNECTIONS, tag: 'load' });
+    } finally {
+      clearInterval(sampler);
+    }
+    if (server.child.exitCode !== null) {
+      throw new Error(`the service exited (${server.child.exitCode}) during the load:\n${server.output().slice(-3_000)}`);
+    }
 
     const stats = summarize(load.samples);
     const curve = memory.filter((_, i) => i % 10 === 0).map((m) => `${Math.round(m.at / 1000)}s:${m.mb.toFixed(0)}`);
