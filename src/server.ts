@@ -6,6 +6,7 @@ import { createLogger, type Logger } from './config/logger';
 import { connectDatabase, disconnectDatabase, ensureIndexes, startEmbeddedMongo, type EmbeddedMongo } from './db/mongo';
 import { createServices } from './services';
 import { bootstrapData } from './services/bootstrap.service';
+import { closePasswordWorkers } from './services/password.service';
 import { ensureThrottleIndexes } from './services/throttle.service';
 import { systemClock } from './utils/clock';
 
@@ -74,6 +75,7 @@ function installShutdown(server: Server, logger: Logger, embedded: EmbeddedMongo
       void (async () => {
         try {
           await disconnectDatabase();
+          await closePasswordWorkers();
           await embedded?.stop();
           logger.info('shutdown complete');
           process.exit(0);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { emailSchema, passwordSchema, usernameSchema } from '../validations/fields';
@@ -53,6 +54,8 @@ const envSchema = z
     JWT_ACCESS_TTL: withDefault(positiveInt(7 * 24 * 3600), 3600),
     JWT_REFRESH_TTL: withDefault(positiveInt(365 * 24 * 3600), 86400),
     BCRYPT_ROUNDS: withDefault(z.coerce.number().int().min(4).max(15), 10),
+    // Threads that hash passwords; one per core by default.
+    BCRYPT_THREADS: withDefault(positiveInt(256), availableParallelism()),
     CORS_ORIGINS: withDefault(z.string(), 'http://localhost:8081').pipe(
       z
         .string()
@@ -119,6 +122,7 @@ export interface Config {
   };
   readonly refreshToken: { readonly ttlSeconds: number };
   readonly bcryptRounds: number;
+  readonly bcryptThreads: number;
   readonly corsOrigins: readonly string[];
   readonly initialAdmin:
     | { readonly username: string; readonly email: string; readonly password: string }
@@ -174,6 +178,7 @@ export function parseConfig(source: EnvInput): Config {
     },
     refreshToken: { ttlSeconds: env.JWT_REFRESH_TTL },
     bcryptRounds: env.BCRYPT_ROUNDS,
+    bcryptThreads: env.BCRYPT_THREADS,
     corsOrigins: env.CORS_ORIGINS,
     initialAdmin:
       env.ADMIN_USERNAME !== undefined &&

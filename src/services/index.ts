@@ -24,7 +24,7 @@ export interface ServiceDeps {
 
 /** Wires the services from the configuration; the one place that knows their dependencies. */
 export function createServices({ config, clock, logger, connection }: ServiceDeps) {
-  const passwords = createPasswordService(config.bcryptRounds);
+  const passwords = createPasswordService(config.bcryptRounds, config.bcryptThreads);
   const tokens = createTokenService({
     secret: config.jwt.secret,
     accessTtlSeconds: config.jwt.accessTtlSeconds,

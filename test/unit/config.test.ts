@@ -20,6 +20,7 @@ describe('configuration', () => {
       jwt: { accessTtlSeconds: 3600, secretIsEphemeral: true },
       refreshToken: { ttlSeconds: 86400 },
       bcryptRounds: 10,
+      bcryptThreads: expect.any(Number),
       corsOrigins: ['http://localhost:8081'],
       initialAdmin: undefined,
       logLevel: 'info',
