@@ -43,7 +43,7 @@ export const roleNamesSchema = z
   .array(z.string().trim().min(1).max(32))
   .max(10)
   .meta({
-    override: ({ jsonSchema }) => {
+    override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
       jsonSchema.items = { type: 'string', enum: [...ROLE_NAMES] };
     },
   });
