@@ -50,7 +50,10 @@ export function createUserStateService(clock: Clock, maxAgeMs = 500): UserStateS
       const value = load(userId);
       cache.delete(userId); // re-insert so Map order stays oldest-first for eviction
       cache.set(userId, { fetchedAt: now, value });
-      value.catch(() => cache.delete(userId));
+      // A failed read is not cached, but only this read's entry goes: a newer one may be there.
+      value.catch(() => {
+        if (cache.get(userId)?.value === value) cache.delete(userId);
+      });
       if (cache.size > MAX_ENTRIES) {
         const oldest = cache.keys().next().value;
         if (oldest !== undefined) cache.delete(oldest);

@@ -1,5 +1,6 @@
 import { MongoMemoryReplSet } from 'mongodb-memory-server';
-import { freePort, start, stopAll, waitFor, type Running } from '../helpers/process';
+import { stopAll, type Running } from '../helpers/process';
+import { startService } from './service';
 
 // Two service processes, one database: nothing may depend on which instance a request hits.
 
@@ -22,17 +23,9 @@ describe('several instances', () => {
     replSet = await MongoMemoryReplSet.create({ replSet: { count: 1, storageEngine: 'wiredTiger' } });
     const bases: string[] = [];
     for (let i = 0; i < 2; i += 1) {
-      const port = await freePort();
-      const server = start({
-        PORT: String(port),
-        MONGODB_URI: replSet.getUri('auth'),
-        JWT_SECRET: 'shared-secret-of-both-instances-0123456789',
-        BCRYPT_ROUNDS: '4',
-        SIGNIN_MAX_FAILURES: '3',
-      });
-      await waitFor(server, 'auth API listening');
+      const { server, base } = await startService(replSet.getUri('auth'), { SIGNIN_MAX_FAILURES: '3' });
       servers.push(server);
-      bases.push(`http://127.0.0.1:${port}`);
+      bases.push(base);
     }
     [a, b] = bases as [string, string];
   });

@@ -1,7 +1,8 @@
 import { MongoClient } from 'mongodb';
 import { MongoMemoryReplSet } from 'mongodb-memory-server';
-import { freePort, start, stopAll, type Running } from '../helpers/process';
+import { stopAll, type Running } from '../helpers/process';
 import { rssMb, runLoad, status, summarize, waitUntil } from './load';
+import { startService } from './service';
 
 const DURATION_MS = Number(process.env.LOAD_DURATION_MS ?? 60_000);
 const CONNECTIONS = 64;
@@ -13,23 +14,19 @@ describe('sustained load', () => {
 
   beforeAll(async () => {
     replSet = await MongoMemoryReplSet.create({ replSet: { count: 1, storageEngine: 'wiredTiger' } });
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = start({
-      PORT: String(port),
-      MONGODB_URI: replSet.getUri('auth'),
-      JWT_SECRET: 'load-test-secret-0123456789abcdef0123',
-      // bcrypt's cost is the benchmark's subject; here the point is everything around it.
-      BCRYPT_ROUNDS: '4',
-      AUTH_MAX_REQUESTS_PER_IP: '10000000',
-      ...(process.env.LOAD_LOG_LEVEL ? { LOG_LEVEL: process.env.LOAD_LOG_LEVEL } : {}),
-      // Uncapped, V8 grows its heap lazily under load (seen here: RSS 139 -> 359 MB in 150 s,
-      // still serving); with the old generation capped, a leak would end in an out-of-memory
-      // crash instead, so a capped run that stays up and flat shows there is none. The README
-      // recommends the same cap in production.
-      NODE_OPTIONS: process.env.LOAD_NODE_OPTIONS ?? '--max-old-space-size=192',
-    });
-    await waitUntil(async () => (await status(`${base}/health/ready`)) === 200, 90_000, 'readiness');
+    // Readiness by /health/ready: LOAD_LOG_LEVEL may hide the "listening" line.
+    ({ server, base } = await startService(
+      replSet.getUri('auth'),
+      {
+        ...(process.env.LOAD_LOG_LEVEL ? { LOG_LEVEL: process.env.LOAD_LOG_LEVEL } : {}),
+        // Uncapped, V8 grows its heap lazily under load (seen here: RSS 139 -> 359 MB in 150 s,
+        // still serving); with the old generation capped, a leak would end in an out-of-memory
+        // crash instead, so a capped run that stays up and flat shows there is none. The README
+        // recommends the same cap in production.
+        NODE_OPTIONS: process.env.LOAD_NODE_OPTIONS ?? '--max-old-space-size=192',
+      },
+      (_server, url) => waitUntil(async () => (await status(`${url}/health/ready`)) === 200, 90_000, 'readiness'),
+    ));
   });
 
   afterAll(async () => {

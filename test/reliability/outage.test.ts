@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MongoMemoryServer } from 'mongodb-memory-server';
-import { freePort, start, stopAll, waitFor, type Running } from '../helpers/process';
+import { stopAll, type Running } from '../helpers/process';
 import { runLoad, sleep, status, summarize, waitUntil } from './load';
+import { startService } from './service';
 
 describe('MongoDB outage', () => {
   let mongod: MongoMemoryServer;
@@ -14,16 +15,7 @@ describe('MongoDB outage', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'auth-api-outage-'));
     mongod = await MongoMemoryServer.create({ instance: { dbPath: dataDir, storageEngine: 'wiredTiger' } });
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = start({
-      PORT: String(port),
-      MONGODB_URI: mongod.getUri('auth'),
-      JWT_SECRET: 'outage-test-secret-outage-test-secret',
-      BCRYPT_ROUNDS: '4',
-      AUTH_MAX_REQUESTS_PER_IP: '10000000',
-    });
-    await waitFor(server, 'auth API listening');
+    ({ server, base } = await startService(mongod.getUri('auth')));
   });
 
   afterAll(async () => {

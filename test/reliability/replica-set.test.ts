@@ -1,7 +1,8 @@
 import { MongoClient } from 'mongodb';
 import { MongoMemoryReplSet } from 'mongodb-memory-server';
-import { freePort, start, stopAll, waitFor, type Running } from '../helpers/process';
+import { stopAll, type Running } from '../helpers/process';
 import { runLoad, sleep, summarize } from './load';
+import { startService } from './service';
 
 describe('three-member replica set', () => {
   let replSet: MongoMemoryReplSet;
@@ -17,16 +18,7 @@ describe('three-member replica set', () => {
         configSettings: { electionTimeoutMillis: 2_000, heartbeatIntervalMillis: 500 },
       },
     });
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = start({
-      PORT: String(port),
-      MONGODB_URI: replSet.getUri('auth'),
-      JWT_SECRET: 'replica-set-test-secret-0123456789abcdef',
-      BCRYPT_ROUNDS: '4',
-      AUTH_MAX_REQUESTS_PER_IP: '10000000',
-    });
-    await waitFor(server, 'auth API listening');
+    ({ server, base } = await startService(replSet.getUri('auth')));
     client = await MongoClient.connect(replSet.getUri());
   });
 
