@@ -17,16 +17,17 @@ export async function bootstrapData(
   await roles.seed();
   if (!initialAdmin) return;
 
-  if (await users.existsByUsername(initialAdmin.username)) {
-    logger.info({ username: initialAdmin.username }, 'initial admin already exists; left unchanged');
-    return;
-  }
   const roleIds = await roles.resolve(ROLE_NAMES);
   try {
+    // create() checks the name before hashing and the unique index decides any race with
+    // another instance starting at the same moment.
     await users.create({ ...initialAdmin, roleIds });
     logger.info({ username: initialAdmin.username }, 'initial admin created');
   } catch (err) {
-    // Another instance starting at the same moment may have created it first.
+    if (err instanceof AppError && err.code === 'USERNAME_TAKEN') {
+      logger.info({ username: initialAdmin.username }, 'initial admin already exists; left unchanged');
+      return;
+    }
     if (err instanceof AppError && err.status === 400) {
       logger.warn({ username: initialAdmin.username, reason: err.message }, 'initial admin not created');
       return;

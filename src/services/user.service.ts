@@ -34,7 +34,6 @@ export interface UserPage {
 export interface UserService {
   /** Throws AppError 400 with the contract's message when the username or email is taken. */
   create(input: NewUser): Promise<{ id: string }>;
-  existsByUsername(username: string): Promise<boolean>;
   /** 404 when there is no such user. */
   get(userId: string): Promise<UserView>;
   list(query: { page: number; limit: number; q?: string | undefined }): Promise<UserPage>;
@@ -107,10 +106,6 @@ export function createUserService(passwords: PasswordService): UserService {
         }
         throw err;
       }
-    },
-
-    async existsByUsername(username) {
-      return (await User.exists({ usernameKey: normalizeKey(username) })) !== null;
     },
 
     async get(userId) {
