@@ -1,10 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import cors from 'cors';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import mongoose from 'mongoose';
-import { pinoHttp } from 'pino-http';
 import type { Config } from './config/config';
 import type { Logger } from './config/logger';
 import { createAccountController } from './controllers/account.controller';
@@ -15,6 +11,10 @@ import { createAuthMiddleware } from './middlewares/auth.middleware';
 import { errorHandler, notFound } from './middlewares/error.middleware';
 import { rejectOtherMethods } from './middlewares/method-not-allowed.middleware';
 import { rateLimitByIp } from './middlewares/rate-limit.middleware';
+import { requestLog } from './middlewares/request-log.middleware';
+import { inSequence } from './middlewares/sequence.middleware';
+import { corsForOrigins } from './middlewares/cors.middleware';
+import { securityHeaders } from './middlewares/security-headers.middleware';
 import { authRoutes } from './routes/auth.routes';
 import { boardRoutes } from './routes/board.routes';
 import { docsRoutes } from './routes/docs.routes';
@@ -31,8 +31,6 @@ export interface AppDeps {
   services?: Services;
 }
 
-const REQUEST_ID = /^[\w.-]{1,128}$/;
-
 // Built by `npm run build` (scripts/build-demo.mjs); the same path from src/ and from dist/.
 const DEMO_DIR = path.resolve(__dirname, '..', 'dist', 'demo');
 
@@ -43,57 +41,37 @@ export function createApp({ config, logger, clock = systemClock, services }: App
 
   const app = express();
   app.disable('x-powered-by');
+  // API replies are marked no-store (see securityHeaders), so an ETag would only cost a hash
+  // per reply; static files (demo, Swagger UI) keep theirs from serve-static.
+  app.set('etag', false);
   // Who may set X-Forwarded-For: nobody by default, so req.ip (the rate limiters' key) is
   // the socket's address and cannot be forged.
   app.set('trust proxy', config.trustProxy);
 
-  app.use(
-    pinoHttp({
-      logger,
-      // Reuse a well-formed id from a proxy so one request can be followed across hops.
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-    }),
-  );
-  app.use(helmet());
-  const allowedOrigins = new Set(config.corsOrigins);
-  app.use(
-    cors((req, callback) => {
-      const origin = req.headers.origin;
-      const allowed = origin !== undefined && allowedOrigins.has(origin);
-      // Credentials (the refresh-token cookie) only for the configured origins; others get
-      // no CORS headers at all.
-      callback(null, {
-        origin: allowed ? origin : false,
-        credentials: allowed,
-        methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-        allowedHeaders: ['x-access-token', 'Authorization', 'Content-Type'],
-        exposedHeaders: ['x-request-id', 'Retry-After'],
-        maxAge: 600,
-      });
-    }),
-  );
+  // One layer for what every request goes through (see inSequence).
+  app.use(inSequence(requestLog(logger), securityHeaders(), corsForOrigins(config.corsOrigins)));
 
-  app.get('/', (_req, res) => {
-    res.json({ message: 'Welcome to the auth API. Sign up at POST /api/auth/signup.', docs: '/api/docs', demo: '/demo/' });
-  });
-  rejectOtherMethods(app.router);
-  app.use('/health', healthRoutes(createHealthController(built.health)));
-  app.use('/demo', express.static(DEMO_DIR, { fallthrough: true }));
-  app.use('/api', docsRoutes());
+  // The boards first: they are the hot path, and every router tried before them costs a
+  // path match on each of their requests.
+  app.use('/api/test', boardRoutes(guard));
   app.use(
     '/api/auth',
-    authRoutes(createAuthController(built.auth), guard, rateLimitByIp(built.requestThrottle, logger)),
+    authRoutes(createAuthController(built.auth), guard, {
+      credentials: rateLimitByIp(built.requestThrottle, logger),
+      tokens: rateLimitByIp(built.tokenRequestThrottle, logger),
+    }),
   );
-  app.use('/api/test', boardRoutes(guard));
   app.use(
     '/api/users',
     userRoutes(createAccountController(built.account), createUserAdminController(built.userAdmin), guard),
   );
+  app.use('/api', docsRoutes());
+  app.use('/health', healthRoutes(createHealthController(built.health)));
+  app.use('/demo', express.static(DEMO_DIR, { fallthrough: true }));
+  app.get('/', (_req, res) => {
+    res.json({ message: 'Welcome to the auth API. Sign up at POST /api/auth/signup.', docs: '/api/docs', demo: '/demo/' });
+  });
+  rejectOtherMethods(app.router);
 
   app.use(notFound);
   app.use(errorHandler(logger));

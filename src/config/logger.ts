@@ -3,8 +3,8 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 export type { Logger };
 
 /**
- * Paths that may hold secrets. pino-http logs `req.headers`, so the token headers and
- * cookies are listed there; the body paths cover anything that logs a request body.
+ * Paths that may hold secrets, for any log call that passes a request, a response or a body
+ * (the per-request access log has a fixed shape without them; see request-log.middleware).
  */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -37,5 +37,8 @@ export function createLogger({ level, pretty = false, destination }: LoggerOptio
   if (pretty) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
   }
-  return pino(options);
+  // Asynchronous writes: a line logged while a write is in flight joins the next one, so
+  // under load the request thread makes one write call per batch instead of one per line,
+  // and an idle service still writes each line at once. pino flushes what is left at exit.
+  return pino(options, pino.destination({ dest: 1, sync: false }));
 }

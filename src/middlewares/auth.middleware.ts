@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { RoleName } from '../config/roles';
-import type { TokenService } from '../services/token.service';
-import type { UserStateService } from '../services/user-state.service';
+import type { AccessTokenClaims, TokenService } from '../services/token.service';
+import type { UserState, UserStateService } from '../services/user-state.service';
 import { AppError, Messages } from '../utils/app-error';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -12,6 +12,12 @@ export function readAccessToken(req: Request): string | undefined {
   if (typeof header === 'string' && header.trim() !== '') return header.trim();
   const match = BEARER.exec(req.headers.authorization ?? '');
   return match?.[1];
+}
+
+function authorize(claims: AccessTokenClaims, state: UserState | undefined): NonNullable<Request['auth']> {
+  if (!state) throw new AppError(401, 'USER_NOT_FOUND', Messages.unauthorized);
+  if (state.disabled) throw new AppError(401, 'ACCOUNT_DISABLED', Messages.unauthorized);
+  return { ...claims, roles: state.roles };
 }
 
 const ROLE_LABELS: Record<RoleName, string> = { user: 'User', moderator: 'Moderator', admin: 'Admin' };
@@ -30,17 +36,23 @@ export interface AuthMiddleware {
 
 export function createAuthMiddleware(tokens: TokenService, userState: UserStateService): AuthMiddleware {
   return {
-    async verifyToken(req, _res, next) {
+    verifyToken(req, _res, next) {
       const token = readAccessToken(req);
       if (token === undefined) throw new AppError(403, 'NO_TOKEN', Messages.noToken);
       const claims = tokens.verifyAccessToken(token);
-      // Read (through a sub-second cache) on every request, so that deleting or disabling a
-      // user, or changing their roles, applies to tokens already issued.
-      const state = await userState.get(claims.userId);
-      if (!state) throw new AppError(401, 'USER_NOT_FOUND', Messages.unauthorized);
-      if (state.disabled) throw new AppError(401, 'ACCOUNT_DISABLED', Messages.unauthorized);
-      req.auth = { ...claims, roles: state.roles };
-      next();
+      // Roles and status are read (through a sub-second cache) on every request, so that
+      // deleting or disabling a user, or changing their roles, applies to tokens already
+      // issued. A fresh cached answer is used without a promise: this is the hot path.
+      const known = userState.peek(claims.userId);
+      if (known) {
+        req.auth = authorize(claims, known.state);
+        next();
+        return undefined;
+      }
+      return userState.get(claims.userId).then((state) => {
+        req.auth = authorize(claims, state);
+        next();
+      });
     },
 
     optionalToken(req, _res, next) {

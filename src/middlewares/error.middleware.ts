@@ -62,14 +62,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const appError = toAppError(err);
-    if (appError?.status === 503) (req.log ?? logger).warn({ err }, 'database unavailable');
+    if (appError?.status === 503) logger.warn({ err, reqId: req.id }, 'database unavailable');
     if (appError) {
       res.set(appError.headers);
       res.status(appError.status).json({ ...appError.details, message: appError.message, code: appError.code });
       return;
     }
     // Unexpected: full detail to the log, nothing internal to the client.
-    (req.log ?? logger).error({ err }, 'unhandled error');
+    logger.error({ err, reqId: req.id }, 'unhandled error');
     res.status(500).json({ message: 'Internal server error', code: 'INTERNAL' });
   };
 }

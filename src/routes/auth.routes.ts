@@ -6,14 +6,20 @@ import { validateBody } from '../middlewares/validate.middleware';
 import { refreshTokenSchema, signinSchema, signupSchema } from '../validations/auth.validation';
 import { rejectOtherMethods } from '../middlewares/method-not-allowed.middleware';
 
-export function authRoutes(controller: AuthController, guard: AuthMiddleware, rateLimit: RequestHandler): Router {
+export interface AuthRateLimits {
+  /** Sign-up and sign-in: shared by all instances. */
+  credentials: RequestHandler;
+  /** Refresh and sign-out: per instance. */
+  tokens: RequestHandler;
+}
+
+export function authRoutes(controller: AuthController, guard: AuthMiddleware, limits: AuthRateLimits): Router {
   const router = Router();
-  router.use(rateLimit);
   router.use(cookieParser());
-  router.post('/signup', validateBody(signupSchema), guard.optionalToken, controller.signup);
-  router.post('/signin', validateBody(signinSchema), controller.signin);
-  router.post('/refreshtoken', validateBody(refreshTokenSchema), controller.refreshToken);
-  router.post('/signout', validateBody(refreshTokenSchema), controller.signout);
-  router.post('/signout-all', guard.verifyToken, controller.signoutEverywhere);
+  router.post('/signup', limits.credentials, validateBody(signupSchema), guard.optionalToken, controller.signup);
+  router.post('/signin', limits.credentials, validateBody(signinSchema), controller.signin);
+  router.post('/refreshtoken', limits.tokens, validateBody(refreshTokenSchema), controller.refreshToken);
+  router.post('/signout', limits.tokens, validateBody(refreshTokenSchema), controller.signout);
+  router.post('/signout-all', limits.tokens, guard.verifyToken, controller.signoutEverywhere);
   return rejectOtherMethods(router);
 }

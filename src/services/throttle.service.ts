@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { normalizeKey } from '../models/user.model';
 import { Messages, tooManyRequests } from '../utils/app-error';
 
@@ -76,15 +76,37 @@ export function createFailureThrottle(options: ThrottleOptions): FailureThrottle
   };
 }
 
+/**
+ * Requests per client IP to the credential endpoints (sign-up, sign-in), counted in MongoDB
+ * so that the limit holds across all instances: these are what password guessing and mass
+ * sign-up go through.
+ */
 export function createRequestThrottle(options: ThrottleOptions): RequestThrottle {
-  const limiter = new RateLimiterMongo({
-    storeClient: options.connection,
-    tableName: COLLECTION,
-    keyPrefix: 'auth_ip',
-    disableIndexesCreation: true,
-    points: options.maxRequestsPerIp,
-    duration: options.windowSeconds,
-  });
+  return requestThrottle(
+    new RateLimiterMongo({
+      storeClient: options.connection,
+      tableName: COLLECTION,
+      keyPrefix: 'auth_ip',
+      disableIndexesCreation: true,
+      points: options.maxRequestsPerIp,
+      duration: options.windowSeconds,
+    }),
+  );
+}
+
+/**
+ * Requests per client IP to the token endpoints (refresh, sign-out), counted in this
+ * process's memory. Their tokens are 256 random bits, so there is nothing to guess and the
+ * limit only guards against floods, which each instance can do alone; a shared counter would
+ * add a database write to every refresh, half again its cost.
+ */
+export function createLocalRequestThrottle(options: Pick<ThrottleOptions, 'windowSeconds' | 'maxRequestsPerIp'>): RequestThrottle {
+  return requestThrottle(
+    new RateLimiterMemory({ keyPrefix: 'token_ip', points: options.maxRequestsPerIp, duration: options.windowSeconds }),
+  );
+}
+
+function requestThrottle(limiter: RateLimiterAbstract): RequestThrottle {
   return {
     async consume(ip) {
       try {

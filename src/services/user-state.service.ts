@@ -10,6 +10,11 @@ export interface UserState {
 export interface UserStateService {
   /** Roles and status of a user, at most `maxAgeMs` old; undefined when the user does not exist. */
   get(userId: string): Promise<UserState | undefined>;
+  /**
+   * The same answer without waiting, when a fresh one is already in memory (`{ state }`);
+   * undefined when it would need a read. Lets the guard skip a promise on the hot path.
+   */
+  peek(userId: string): { state: UserState | undefined } | undefined;
   /** Drops this instance's cached copy, so the change shows here at once. */
   invalidate(userId: string): void;
 }
@@ -17,9 +22,12 @@ export interface UserStateService {
 interface Entry {
   fetchedAt: number;
   value: Promise<UserState | undefined>;
+  /** Set once `value` has resolved. */
+  settled?: { state: UserState | undefined };
 }
 
 const MAX_ENTRIES = 10_000;
+const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
 /**
  * Every guarded request needs the user's roles and status. Reading them from MongoDB each
@@ -41,24 +49,35 @@ export function createUserStateService(clock: Clock, maxAgeMs = 500): UserStateS
 
   return {
     get(userId) {
-      if (!Types.ObjectId.isValid(userId)) return Promise.resolve(undefined);
       const now = clock();
       const hit = cache.get(userId);
       if (hit && now - hit.fetchedAt < maxAgeMs) return hit.value;
+      if (!OBJECT_ID.test(userId)) return Promise.resolve(undefined);
 
       // Concurrent requests for one user share a single read.
       const value = load(userId);
+      const entry: Entry = { fetchedAt: now, value };
       cache.delete(userId); // re-insert so Map order stays oldest-first for eviction
-      cache.set(userId, { fetchedAt: now, value });
-      // A failed read is not cached, but only this read's entry goes: a newer one may be there.
-      value.catch(() => {
-        if (cache.get(userId)?.value === value) cache.delete(userId);
-      });
+      cache.set(userId, entry);
+      value.then(
+        (state) => {
+          entry.settled = { state };
+        },
+        () => {
+          // A failed read is not cached, but only this read's entry goes: a newer one may be there.
+          if (cache.get(userId) === entry) cache.delete(userId);
+        },
+      );
       if (cache.size > MAX_ENTRIES) {
         const oldest = cache.keys().next().value;
         if (oldest !== undefined) cache.delete(oldest);
       }
       return value;
+    },
+
+    peek(userId) {
+      const hit = cache.get(userId);
+      return hit?.settled && clock() - hit.fetchedAt < maxAgeMs ? hit.settled : undefined;
     },
 
     invalidate(userId) {

@@ -2,6 +2,8 @@ import 'express-serve-static-core';
 
 declare module 'express-serve-static-core' {
   interface Request {
+    /** The request id (from a well-formed `x-request-id`, else generated); in every log line. */
+    id: string;
     /** Set by the token middleware once the access token is verified. */
     auth?: {
       userId: string;

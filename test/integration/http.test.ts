@@ -76,14 +76,36 @@ describe('HTTP behaviour', () => {
     expect(res.body).toMatchObject({ code: 'NOT_FOUND', message: expect.any(String) });
   });
 
-  it('sends helmet security headers and no X-Powered-By', async () => {
+  it("sends OWASP's API security headers on JSON replies, and no X-Powered-By", async () => {
     const { app } = buildApp();
-    const res = await request(app).get('/api/test/all');
-    expect(res.headers['x-powered-by']).toBeUndefined();
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['strict-transport-security']).toBeDefined();
-    expect(res.headers['content-security-policy']).toBeDefined();
+    for (const path of ['/api/test/all', '/api/docs.json', '/health/live', '/no-such-path']) {
+      const res = await request(app).get(path);
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+      expect(res.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['cache-control']).toBe('no-store');
+    }
+  });
+
+  it('does not let token replies be cached', async () => {
+    const { app } = buildApp();
+    const user = await createUser();
+    const res = await request(app).post('/api/auth/signin').send({ username: user.username, password: user.password });
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it("sends helmet's full document headers on the HTML pages", async () => {
+    const { app } = buildApp();
+    const res = await request(app).get('/api/docs/');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(res.headers['cache-control']).not.toBe('no-store');
   });
 
   it('echoes a well-formed x-request-id and generates one otherwise', async () => {

@@ -14,22 +14,32 @@ describe('request logging', () => {
       .send({ username: user.username, password: user.password })
       .expect(200);
     const { accessToken, refreshToken } = signin.body;
-    await request(app).get('/api/test/user').set('x-access-token', accessToken).expect(200);
+    const guarded = await request(app).get('/api/test/user').set('x-access-token', accessToken).expect(200);
     await request(app).get('/api/test/user').set('Authorization', `Bearer ${accessToken}`).expect(200);
-    await request(app).get('/api/test/all').set('Cookie', `refreshToken=${refreshToken}`).expect(200);
+    // A client that puts its token in the query string: the log has the path only.
+    await request(app)
+      .get(`/api/test/all?access_token=${accessToken}`)
+      .set('Cookie', `refreshToken=${refreshToken}`)
+      .expect(200);
     await request(app).post('/api/auth/refreshtoken').send({ refreshToken }).expect(200);
 
     const text = logs.text();
     const completed = logs.entries().filter((e) => e.msg === 'request completed') as {
+      reqId?: string;
+      req?: { method: string; path: string; headers?: unknown };
       res?: { statusCode: number };
       responseTime?: number;
+      userId?: string;
     }[];
     expect(completed).toHaveLength(5);
     for (const entry of completed) {
       expect(entry.res?.statusCode).toBe(200);
       expect(typeof entry.responseTime).toBe('number');
+      // No headers at all: neither tokens nor cookies can reach the log this way.
+      expect(entry.req?.headers).toBeUndefined();
     }
-    expect(text).toContain('[REDACTED]');
+    const guardedLine = completed.find((e) => e.reqId === guarded.headers['x-request-id']);
+    expect(guardedLine).toMatchObject({ req: { method: 'GET', path: '/api/test/user' }, userId: user.id });
     expect(text).not.toContain(accessToken);
     expect(text).not.toContain(refreshToken);
     expect(text).not.toContain('very-secret-password');

@@ -97,15 +97,34 @@ describe('failed sign-in throttling', () => {
 });
 
 describe('requests per IP on /api/auth', () => {
-  it('replies 429 with Retry-After past AUTH_MAX_REQUESTS_PER_IP', async () => {
-    const { app } = buildApp({ env: { AUTH_MAX_REQUESTS_PER_IP: '4' } });
-    for (let i = 0; i < 4; i += 1) {
-      await request(app).post('/api/auth/refreshtoken').send({ refreshToken: 'unknown' }).expect(403);
-    }
-    const res = await request(app).post('/api/auth/signup').send({});
+  const env = { AUTH_MAX_REQUESTS_PER_IP: '4' };
+
+  it('replies 429 with Retry-After past AUTH_MAX_REQUESTS_PER_IP sign-ups and sign-ins, counted across instances', async () => {
+    const a = buildApp({ env }).app;
+    const b = buildApp({ env }).app;
+    await request(a).post('/api/auth/signup').send({}).expect(400);
+    await request(b).post('/api/auth/signup').send({}).expect(400);
+    await request(a).post(SIGNIN).send({}).expect(400);
+    await request(b).post(SIGNIN).send({}).expect(400);
+    const res = await request(a).post(SIGNIN).send({});
     expect429(res);
     expect(res.body.code).toBe('TOO_MANY_REQUESTS');
+    expect(await mongoose.connection.collection('rate_limits').countDocuments({ key: /^auth_ip:/ })).toBe(1);
     // Only /api/auth is limited.
-    await request(app).get('/api/test/all').expect(200);
+    await request(a).get('/api/test/all').expect(200);
+  });
+
+  it('limits refreshes and sign-outs per instance, in memory, and apart from sign-ins', async () => {
+    const { app } = buildApp({ env });
+    for (let i = 0; i < 2; i += 1) {
+      await request(app).post('/api/auth/refreshtoken').send({ refreshToken: 'unknown' }).expect(403);
+      await request(app).post('/api/auth/signout').send({ refreshToken: 'unknown' }).expect(200);
+    }
+    const res = await request(app).post('/api/auth/refreshtoken').send({ refreshToken: 'unknown' });
+    expect429(res);
+    expect(res.body.code).toBe('TOO_MANY_REQUESTS');
+    // No database write for these counts, and sign-in has its own.
+    expect(await mongoose.connection.collection('rate_limits').countDocuments({ key: /^auth_ip:/ })).toBe(0);
+    await request(app).post(SIGNIN).send({}).expect(400);
   });
 });
