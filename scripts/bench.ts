@@ -2,7 +2,7 @@
  * npm run bench: the service against a real mongod, driven by autocannon over loopback, as
  * ratios against a bare Express reference measured in the same run (this machine is shared
  * and noisy). Not part of the tests.
- *   BENCH_ROUNDS (3): rounds; each round measures the reference and then every scenario
+ *   BENCH_ROUNDS (5): rounds; each round measures the reference and then every scenario
  *   BENCH_DURATION (5): seconds per measurement
  *   BENCH_MIXED_SECONDS (60): the mixed-load memory scenario; 0 skips it
  *   BENCH_ONLY: comma-separated scenario keys (reference is always measured):
@@ -17,7 +17,7 @@ import { MongoClient } from 'mongodb';
 import { MongoMemoryServer } from 'mongodb-memory-server';
 
 const ROOT = path.resolve(__dirname, '..');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const MIXED_SECONDS = Number(process.env.BENCH_MIXED_SECONDS ?? 60);
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
@@ -103,8 +103,17 @@ function slopePerMinute(points: [number, number][]): number {
   return den === 0 ? 0 : (num / den) * 60;
 }
 
+/** `npm start`'s command (after its build step): node, its flags and the entry file. */
+function startCommand(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [node, ...args] = pkg.scripts.start.split(/\s+/);
+  if (node !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  return args.map((arg) => (arg.endsWith('.js') ? path.join(ROOT, arg) : arg));
+}
+
 async function main() {
   if (!existsSync(path.join(ROOT, 'dist/server.js'))) throw new Error('run `npm run build` first');
+  const start = startCommand();
   const children: ChildProcess[] = [];
   const mongod = await MongoMemoryServer.create({ instance: { storageEngine: 'wiredTiger' } });
   try {
@@ -131,7 +140,7 @@ async function main() {
     // The default start command (what `npm start` runs after building), production settings:
     // helmet, CORS and a JSON log line per request, written to /dev/null here.
     const svcPort = await freePort();
-    const service = spawn(process.execPath, [path.join(ROOT, 'dist/server.js')], {
+    const service = spawn(process.execPath, start, {
       env: serviceEnv(svcPort),
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -140,7 +149,7 @@ async function main() {
     // figure, and the instance that makes the role changes in the propagation scenario.
     const otherPort = await freePort();
     children.push(
-      spawn(process.execPath, [path.join(ROOT, 'dist/server.js')], {
+      spawn(process.execPath, start, {
         env: serviceEnv(otherPort, { BCRYPT_THREADS: '1' }),
         stdio: ['ignore', 'ignore', 'inherit'],
       }),

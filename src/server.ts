@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const app = createApp({ config, logger, services });
   const server = app.listen(config.port, () => {
     logger.info({ port: config.port, env: config.env }, 'auth API listening');
+    logger.flush(); // at once, not with the next batch: supervisors and tests wait for it
   });
   server.on('error', (err) => {
     logger.fatal({ err }, 'HTTP server error');

@@ -26,8 +26,9 @@ export function requestLog(logger: Logger): RequestHandler {
     res.setHeader('x-request-id', id);
     const started = performance.now();
 
-    // 'close' follows 'finish' on a completed response and comes alone on an aborted one.
-    res.once('close', () => {
+    // 'close' follows 'finish' on a completed response and comes alone on an aborted one;
+    // either way it comes once, so `on` will do (`once` costs a wrapper per request).
+    res.on('close', () => {
       const status = res.statusCode;
       const entry = {
         reqId: id,

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 
 /**
@@ -14,20 +14,25 @@ import helmet from 'helmet';
  * The HTML pages (Swagger UI at /api/docs, the demo at /demo) get helmet's full default set.
  */
 export function securityHeaders(): RequestHandler {
-  const forApi = helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    xFrameOptions: { action: 'deny' },
-    referrerPolicy: false,
-    strictTransportSecurity: true,
-    xContentTypeOptions: true,
-    crossOriginOpenerPolicy: false,
-    crossOriginResourcePolicy: false,
-    originAgentCluster: false,
-    xDnsPrefetchControl: false,
-    xDownloadOptions: false,
-    xPermittedCrossDomainPolicies: false,
-    xXssProtection: false,
-  });
+  // helmet decides the API headers; they do not depend on the request, so they are taken
+  // from it once and set directly, which halves their cost per request (BENCHMARKS.md).
+  const forApi = headersSetBy(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      xFrameOptions: { action: 'deny' },
+      referrerPolicy: false,
+      strictTransportSecurity: true,
+      xContentTypeOptions: true,
+      crossOriginOpenerPolicy: false,
+      crossOriginResourcePolicy: false,
+      originAgentCluster: false,
+      xDnsPrefetchControl: false,
+      xDownloadOptions: false,
+      xPermittedCrossDomainPolicies: false,
+      xXssProtection: false,
+    }),
+  );
+  forApi.push(['Cache-Control', 'no-store']);
   const forPages = helmet();
 
   return (req, res, next) => {
@@ -35,9 +40,28 @@ export function securityHeaders(): RequestHandler {
       forPages(req, res, next);
       return;
     }
-    res.setHeader('Cache-Control', 'no-store');
-    forApi(req, res, next);
+    for (const [name, value] of forApi) res.setHeader(name, value);
+    next();
   };
+}
+
+/** The headers a middleware sets, found by running it once at start-up on a stand-in reply. */
+function headersSetBy(middleware: RequestHandler): [string, string][] {
+  const headers: [string, string][] = [];
+  let finished = false;
+  const reply = {
+    setHeader(name: string, value: unknown) {
+      headers.push([name, String(value)]);
+    },
+    removeHeader() {
+      // X-Powered-By: Express is told not to send it (app.ts).
+    },
+  };
+  void middleware({} as Request, reply as unknown as Response, () => {
+    finished = true;
+  });
+  if (!finished) throw new Error('security headers: the middleware did not finish at once');
+  return headers;
 }
 
 function isPage(path: string): boolean {

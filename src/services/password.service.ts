@@ -23,6 +23,9 @@ function pool(threads: number): Piscina {
       minThreads: 0,
       maxThreads: threads,
       idleTimeout: 30_000,
+      // bcrypt needs a few kilobytes; without limits each thread's V8 heap is sized like the
+      // main thread's and grows under a sign-in storm (resident memory measured in BENCHMARKS.md).
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2, codeRangeSizeMb: 8 },
     });
     pools.set(threads, existing);
   }
