@@ -2,12 +2,12 @@ import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:c
 import jwt from 'jsonwebtoken';
 import { AppError, Messages } from '../utils/app-error';
 import type { Clock } from '../utils/clock';
+import { OBJECT_ID_PATTERN } from '../utils/object-id';
 
 const ALGORITHM = 'HS256';
 const REFRESH_TOKEN_BYTES = 32;
 /** Verified access tokens remembered per process (about 0.5 KB each). */
 const VERIFIED_CACHE_SIZE = 10_000;
-const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
 export interface AccessTokenClaims {
   userId: string;
@@ -66,11 +66,11 @@ export function createTokenService({ secret, accessTtlSeconds, clock }: TokenSer
         }
         throw new AppError(401, 'TOKEN_INVALID', Messages.unauthorized);
       }
-      if (typeof payload === 'string' || typeof payload.sub !== 'string' || !OBJECT_ID.test(payload.sub)) {
+      if (typeof payload === 'string' || typeof payload.sub !== 'string' || !OBJECT_ID_PATTERN.test(payload.sub)) {
         throw new AppError(401, 'TOKEN_INVALID', Messages.unauthorized);
       }
       const sid: unknown = payload.sid;
-      const claims = { userId: payload.sub, sessionId: typeof sid === 'string' && OBJECT_ID.test(sid) ? sid : undefined };
+      const claims = { userId: payload.sub, sessionId: typeof sid === 'string' && OBJECT_ID_PATTERN.test(sid) ? sid : undefined };
       // jsonwebtoken accepts a token without `exp`; ours always carry one, others are not kept.
       if (typeof payload.exp === 'number') {
         verified.set(token, { claims, expiresAt: payload.exp });

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { User } from '../models/user.model';
 import type { Clock } from '../utils/clock';
+import { OBJECT_ID_PATTERN } from '../utils/object-id';
 
 export interface UserState {
   roles: string[];
@@ -27,7 +28,6 @@ interface Entry {
 }
 
 const MAX_ENTRIES = 10_000;
-const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
 /**
  * Every guarded request needs the user's roles and status. Reading them from MongoDB each
@@ -52,7 +52,7 @@ export function createUserStateService(clock: Clock, maxAgeMs = 500): UserStateS
       const now = clock();
       const hit = cache.get(userId);
       if (hit && now - hit.fetchedAt < maxAgeMs) return hit.value;
-      if (!OBJECT_ID.test(userId)) return Promise.resolve(undefined);
+      if (!OBJECT_ID_PATTERN.test(userId)) return Promise.resolve(undefined);
 
       // Concurrent requests for one user share a single read.
       const value = load(userId);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { passwordSchema, roleNamesSchema } from './fields';
+import { OBJECT_ID_PATTERN } from '../utils/object-id';
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-character hex id');
+const objectId = z.string().regex(OBJECT_ID_PATTERN, 'must be a 24-character hex id');
 
 export const userIdParams = z.strictObject({ userId: objectId });
 export const sessionIdParams = z.strictObject({ sessionId: objectId });
