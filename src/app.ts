@@ -57,7 +57,7 @@ export function createApp({ config, logger, clock = systemClock, services }: App
   app.use(
     '/api/auth',
     authRoutes(createAuthController(built.auth), guard, {
-      credentials: rateLimitByIp(built.requestThrottle, logger),
+      credentials: rateLimitByIp(built.credentialRequestThrottle, logger),
       tokens: rateLimitByIp(built.tokenRequestThrottle, logger),
     }),
   );

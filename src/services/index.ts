@@ -8,7 +8,7 @@ import { createHealthService } from './health.service';
 import { createPasswordService } from './password.service';
 import { createRoleService } from './role.service';
 import { createSessionService } from './session.service';
-import { createFailureThrottle, createLocalRequestThrottle, createRequestThrottle } from './throttle.service';
+import { createFailureThrottle, createLocalRequestThrottle, createSharedRequestThrottle } from './throttle.service';
 import { createTokenService } from './token.service';
 import { createUserAdminService } from './user-admin.service';
 import { createUserService } from './user.service';
@@ -37,7 +37,7 @@ export function createServices({ config, clock, logger, connection }: ServiceDep
     maxRequestsPerIp: config.throttle.maxRequestsPerIp,
   };
   const failures = createFailureThrottle(throttleOptions);
-  const requestThrottle = createRequestThrottle(throttleOptions);
+  const credentialRequestThrottle = createSharedRequestThrottle(throttleOptions);
   const tokenRequestThrottle = createLocalRequestThrottle(throttleOptions);
   const roles = createRoleService();
   const users = createUserService(passwords);
@@ -53,7 +53,7 @@ export function createServices({ config, clock, logger, connection }: ServiceDep
   const account = createAccountService({ users, passwords, sessions, failures, connection });
   const userAdmin = createUserAdminService({ users, roles, sessions, userState, connection });
   const health = createHealthService(connection);
-  return { passwords, tokens, roles, users, userState, sessions, auth, account, userAdmin, requestThrottle, tokenRequestThrottle, health };
+  return { passwords, tokens, roles, users, userState, sessions, auth, account, userAdmin, credentialRequestThrottle, tokenRequestThrottle, health };
 }
 
 export type Services = ReturnType<typeof createServices>;

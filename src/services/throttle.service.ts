@@ -81,8 +81,8 @@ export function createFailureThrottle(options: ThrottleOptions): FailureThrottle
  * so that the limit holds across all instances: these are what password guessing and mass
  * sign-up go through.
  */
-export function createRequestThrottle(options: ThrottleOptions): RequestThrottle {
-  return requestThrottle(
+export function createSharedRequestThrottle(options: ThrottleOptions): RequestThrottle {
+  return throttleWith(
     new RateLimiterMongo({
       storeClient: options.connection,
       tableName: COLLECTION,
@@ -101,12 +101,12 @@ export function createRequestThrottle(options: ThrottleOptions): RequestThrottle
  * add a database write to every refresh, half again its cost.
  */
 export function createLocalRequestThrottle(options: Pick<ThrottleOptions, 'windowSeconds' | 'maxRequestsPerIp'>): RequestThrottle {
-  return requestThrottle(
+  return throttleWith(
     new RateLimiterMemory({ keyPrefix: 'token_ip', points: options.maxRequestsPerIp, duration: options.windowSeconds }),
   );
 }
 
-function requestThrottle(limiter: RateLimiterAbstract): RequestThrottle {
+function throttleWith(limiter: RateLimiterAbstract): RequestThrottle {
   return {
     async consume(ip) {
       try {
