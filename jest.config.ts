@@ -12,6 +12,8 @@ const config: Config = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   setupFilesAfterEnv: ['<rootDir>/test/setup-db.ts'],
+  // The default reporter, then one plain closing line that CI reads (see the reporter).
+  reporters: ['default', '<rootDir>/scripts/jest-closing-line.cjs'],
   testTimeout: 30_000,
   maxWorkers: 2,
 };

@@ -7,6 +7,8 @@ const config: Config = {
   roots: ['<rootDir>/test/reliability'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // The default reporter, then one plain closing line that CI reads (see the reporter).
+  reporters: ['default', '<rootDir>/scripts/jest-closing-line.cjs'],
   testTimeout: 300_000,
   maxWorkers: 1,
 };
