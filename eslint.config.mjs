@@ -40,7 +40,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { process: 'readonly', console: 'readonly', require: 'readonly', exports: 'writable' },
+      globals: { process: 'readonly', console: 'readonly', require: 'readonly', exports: 'writable', module: 'writable' },
     },
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
