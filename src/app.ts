@@ -49,7 +49,8 @@ export function createApp({ config, logger, clock = systemClock, services }: App
   app.set('trust proxy', config.trustProxy);
 
   // One layer for what every request goes through (see inSequence).
-  app.use(inSequence(requestLog(logger), securityHeaders(), corsForOrigins(config.corsOrigins)));
+  const accessLog = requestLog(logger, { behindProxy: config.trustProxy !== false });
+  app.use(inSequence(accessLog, securityHeaders(), corsForOrigins(config.corsOrigins)));
 
   // The boards first: they are the hot path, and every router tried before them costs a
   // path match on each of their requests.

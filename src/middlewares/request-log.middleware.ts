@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../config/logger';
 
 const REQUEST_ID = /^[\w.-]{1,128}$/;
@@ -17,8 +17,11 @@ const REQUEST_ID = /^[\w.-]{1,128}$/;
  * The request id is taken from `x-request-id` when a proxy sent a well-formed one, so one
  * request can be followed across hops; otherwise it is generated. It is echoed in the reply.
  */
-export function requestLog(logger: Logger): RequestHandler {
+export function requestLog(logger: Logger, { behindProxy }: { behindProxy: boolean }): RequestHandler {
   const accessLog = logger.child({}, { redact: [] });
+  // With no trusted proxy the client is the socket's peer, which is what `req.ip` would
+  // return after running proxy-addr over the request (about 2% of a board request's cost).
+  const clientIp = behindProxy ? (req: Request) => req.ip : (req: Request) => req.socket.remoteAddress;
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -32,7 +35,7 @@ export function requestLog(logger: Logger): RequestHandler {
       const status = res.statusCode;
       const entry = {
         reqId: id,
-        req: { method: req.method, path: pathOf(req.originalUrl), remoteAddress: req.ip },
+        req: { method: req.method, path: pathOf(req.originalUrl), remoteAddress: clientIp(req) },
         res: { statusCode: status },
         responseTime: Math.round((performance.now() - started) * 10) / 10,
         userId: req.auth?.userId,

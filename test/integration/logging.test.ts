@@ -45,6 +45,26 @@ describe('request logging', () => {
     expect(text).not.toContain('very-secret-password');
   });
 
+  it('logs the socket address as the client unless a proxy is trusted, then the forwarded one', async () => {
+    const direct = captureLogs();
+    await request(buildApp({ logger: direct.logger }).app)
+      .get('/api/test/all')
+      .set('X-Forwarded-For', '203.0.113.9')
+      .expect(200);
+    const proxied = captureLogs();
+    await request(buildApp({ logger: proxied.logger, env: { TRUST_PROXY: 'loopback' } }).app)
+      .get('/api/test/all')
+      .set('X-Forwarded-For', '203.0.113.9')
+      .expect(200);
+
+    const clientOf = (logs: ReturnType<typeof captureLogs>) =>
+      (logs.entries().find((e) => e.msg === 'request completed') as { req: { remoteAddress: string } }).req
+        .remoteAddress;
+    // A client cannot choose the address it is logged under by sending the header itself.
+    expect(clientOf(direct)).toMatch(/127\.0\.0\.1$/);
+    expect(clientOf(proxied)).toBe('203.0.113.9');
+  });
+
   it('redacts secrets wherever a log call passes them', () => {
     const logs = captureLogs();
     logs.logger.info({ body: { password: 'p4ssword!', refreshToken: 'rt' }, user: { password: 'p2' } }, 'x');
