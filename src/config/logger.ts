@@ -65,7 +65,8 @@ function bufferedStdout(): DestinationStream {
       // Already closed at exit.
     }
   }, 1000).unref();
-  // pino calls flush() for logger.flush() and flushSync() for pino.final-style exits.
+  // pino calls flush() for logger.flush(), and flushSync() after a fatal line so that it is
+  // written before the process dies.
   const destination = {
     write: (line: string) => out.write(Buffer.from(line)),
     flush: (cb?: (err?: Error) => void) => out.flush(cb),
