@@ -17,7 +17,7 @@ export function readAccessToken(req: Request): string | undefined {
 function authorize(claims: AccessTokenClaims, state: UserState | undefined): NonNullable<Request['auth']> {
   if (!state) throw new AppError(401, 'USER_NOT_FOUND', Messages.unauthorized);
   if (state.disabled) throw new AppError(401, 'ACCOUNT_DISABLED', Messages.unauthorized);
-  return { ...claims, roles: state.roles };
+  return { userId: claims.userId, sessionId: claims.sessionId, roles: state.roles };
 }
 
 const ROLE_LABELS: Record<RoleName, string> = { user: 'User', moderator: 'Moderator', admin: 'Admin' };
