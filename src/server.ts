@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import mongoose from 'mongoose';
 import { createApp } from './app';
+import { createHttpServer } from './http-server';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { createLogger, type Logger } from './config/logger';
 import { connectDatabase, disconnectDatabase, ensureIndexes, startEmbeddedMongo, type EmbeddedMongo } from './db/mongo';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   await bootstrapData({ roles: services.roles, users: services.users, logger }, config.initialAdmin);
 
   const app = createApp({ config, logger, services });
-  const server = app.listen(config.port, () => {
+  const server = createHttpServer(app).listen(config.port, () => {
     logger.info({ port: config.port, env: config.env }, 'auth API listening');
     logger.flush(); // at once, not with the next batch: supervisors and tests wait for it
   });

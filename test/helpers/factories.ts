@@ -1,6 +1,5 @@
 import bcrypt from 'bcryptjs';
 import request from 'supertest';
-import type { Express } from 'express';
 import type { RoleName } from '../../src/config/roles';
 import { Role } from '../../src/models/role.model';
 import { User } from '../../src/models/user.model';
@@ -40,7 +39,7 @@ export interface SignedIn {
 }
 
 /** Signs a user in through the API, as a client would. */
-export async function signIn(app: Express, user: Pick<TestUser, 'username' | 'password'>): Promise<SignedIn> {
+export async function signIn(app: Parameters<typeof request>[0], user: Pick<TestUser, 'username' | 'password'>): Promise<SignedIn> {
   const res = await request(app)
     .post('/api/auth/signin')
     .send({ username: user.username, password: user.password })

@@ -1,0 +1,67 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import request from 'supertest';
+import { createHttpServer } from '../../src/http-server';
+import { buildApp } from '../helpers/app';
+import { createUser, signIn } from '../helpers/factories';
+
+/**
+ * The fields that handling a request added to the request or response object beyond those
+ * it was constructed with. createHttpServer declares them all up front so that every request
+ * keeps one V8 hidden class (see src/http-server.ts): a field Express, a middleware or this
+ * service starts setting must be declared there too, or each request gets a shape of its own.
+ */
+function recordAddedFields(server: Server): { req: Set<string>; res: Set<string> } {
+  const added = { req: new Set<string>(), res: new Set<string>() };
+  const diff = (into: Set<string>, before: Set<PropertyKey>, object: object) => {
+    for (const key of Reflect.ownKeys(object)) if (!before.has(key)) into.add(String(key));
+  };
+  // Before the app's own listener: the objects as constructed.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const reqKeys = new Set(Reflect.ownKeys(req));
+    const resKeys = new Set(Reflect.ownKeys(res));
+    res.on('close', () => {
+      diff(added.req, reqKeys, req);
+      diff(added.res, resKeys, res);
+    });
+  });
+  return added;
+}
+
+// Not the service's: Node's own lazily created event counter on a Readable, and the test
+// helpers' wrapper around res.send that checks replies against the OpenAPI document.
+const NOT_THE_SERVICE = new Set(['_eventsCount', 'send']);
+
+describe('the HTTP server', () => {
+  it('gives requests and responses every field that handling them sets, from the start', async () => {
+    const { app } = buildApp();
+    const server = createHttpServer(app);
+    const added = recordAddedFields(server);
+    const user = await createUser();
+    const { accessToken, refreshToken } = await signIn(server, user);
+
+    await request(server).get('/api/test/user').set('x-access-token', accessToken).expect(200);
+    await request(server).get('/api/test/admin').set('x-access-token', accessToken).expect(403);
+    await request(server).get('/api/test/user').expect(403);
+    await request(server).get('/api/users/me').set('x-access-token', accessToken).expect(200);
+    await request(server).post('/api/auth/refreshtoken').send({ refreshToken }).expect(200);
+    await request(server).post('/api/auth/signin').set('content-type', 'application/json').send('{"username":').expect(400);
+    await request(server).delete('/api/test/all').expect(405);
+    await request(server).get('/no/such/route').expect(404);
+    await request(server).get('/demo/').set('origin', 'http://localhost:8081');
+    await new Promise((resolve) => setImmediate(resolve)); // the last 'close' events
+
+    const ours = (fields: Set<string>) => [...fields].filter((key) => !NOT_THE_SERVICE.has(key));
+    expect(ours(added.req)).toEqual([]);
+    expect(ours(added.res)).toEqual([]);
+  });
+
+  it('serves the app unchanged', async () => {
+    const { app } = buildApp();
+    const server = createHttpServer(app);
+    const res = await request(server).get('/api/test/all');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('Public Content.');
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.headers['x-request-id']).toMatch(/^[\w.-]+$/);
+  });
+});
