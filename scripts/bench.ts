@@ -117,13 +117,22 @@ async function main() {
   const children: ChildProcess[] = [];
   const mongod = await MongoMemoryServer.create({ instance: { storageEngine: 'wiredTiger' } });
   try {
-    const refPort = await freePort();
-    children.push(
-      spawn(process.execPath, [path.join(ROOT, 'scripts/bench-reference.mjs')], {
-        env: { ...process.env, PORT: String(refPort) },
-        stdio: 'ignore',
-      }),
-    );
+    // The reference runs with npm start's node flags too (heap settings), so that both sides
+    // have the same process setup; only the app differs.
+    const nodeFlags = start.filter((arg) => arg.startsWith('--'));
+    const startReference = async (extra: Record<string, string> = {}) => {
+      const port = await freePort();
+      children.push(
+        spawn(process.execPath, [...nodeFlags, path.join(ROOT, 'scripts/bench-reference.mjs')], {
+          env: { ...process.env, PORT: String(port), ...extra },
+          stdio: 'ignore',
+        }),
+      );
+      return `http://127.0.0.1:${port}`;
+    };
+    const ref = await startReference();
+    // For the record, not a target: the same bare app on the service's HTTP server.
+    const shapedRef = await startReference({ SHAPED_SERVER: '1' });
     const serviceEnv = (port: number, extra: Record<string, string> = {}) => ({
       ...process.env,
       NODE_ENV: 'production',
@@ -154,10 +163,9 @@ async function main() {
         stdio: ['ignore', 'ignore', 'inherit'],
       }),
     );
-    const ref = `http://127.0.0.1:${refPort}`;
     const svc = `http://127.0.0.1:${svcPort}`;
     const other = `http://127.0.0.1:${otherPort}`;
-    await Promise.all([waitHttp(`${ref}/api/test/all`), waitHttp(`${svc}/health/ready`), waitHttp(`${other}/health/ready`)]);
+    await Promise.all([waitHttp(`${ref}/api/test/all`), waitHttp(`${shapedRef}/api/test/all`), waitHttp(`${svc}/health/ready`), waitHttp(`${other}/health/ready`)]);
 
     const call = async (base: string, method: string, route: string, body?: unknown, token?: string) => {
       const headers: Record<string, string> = { ...json, ...(token ? { 'x-access-token': token } : {}) };
@@ -217,6 +225,11 @@ async function main() {
         const after = await referenceRun();
         add('GET /api/test/user', userRun, (2 * userRun.rps) / (before.rps + after.rps));
         before = after;
+      }
+      if (enabled('user')) {
+        const shaped = await cannon({ url: `${shapedRef}/api/test/all` });
+        add('(record) reference on the service HTTP server', shaped, Number.NaN);
+        if (userRun) add('(record) GET /api/test/user vs that', userRun, userRun.rps / shaped.rps);
       }
       if (enabled('admin') && userRun) {
         // Bracketed by user-board runs as the user board is by reference runs.
