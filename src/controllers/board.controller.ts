@@ -4,8 +4,9 @@ import type { Request, Response } from 'express';
  * A board's constant text. Written directly rather than with `res.send`, which on every call
  * works out the same content type (a MIME lookup, then parsing and re-formatting it to add
  * the charset) and the same length for the same string: the boards are the hot path, and
- * this was a tenth of what the service added to a board request (BENCHMARKS.md). The reply
- * is what `res.send` gives with ETags off: no body for HEAD, and never a 304 (no validator).
+ * this was about a quarter of what the service added to a board request (BENCHMARKS.md). The
+ * reply is what `res.send` gives with ETags off: no body for HEAD, and never a 304 (no
+ * validator).
  */
 const board = (text: string) => {
   const length = String(Buffer.byteLength(text, 'utf8'));
