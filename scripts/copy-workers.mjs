@@ -4,5 +4,5 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-mkdirSync(path.join(root, 'dist', 'services'), { recursive: true });
-copyFileSync(path.join(root, 'src/services/password.worker.cjs'), path.join(root, 'dist/services/password.worker.cjs'));
+mkdirSync(path.join(root, 'dist', 'services', 'password'), { recursive: true });
+copyFileSync(path.join(root, 'src/services/password/worker.cjs'), path.join(root, 'dist/services/password/worker.cjs'));

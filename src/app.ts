@@ -57,7 +57,7 @@ export function createApp({ config, logger, clock = systemClock, services }: App
   app.use('/api/test', boardRoutes(guard));
   app.use(
     '/api/auth',
-    authRoutes(createAuthController(built.auth), guard, {
+    authRoutes(createAuthController(built.auth, { allowedOrigins: config.corsOrigins }), guard, {
       credentials: rateLimitByIp(built.credentialRequestThrottle, logger),
       tokens: rateLimitByIp(built.tokenRequestThrottle, logger),
     }),

@@ -21,9 +21,36 @@ import type { Socket } from 'node:net';
  *
  * test/integration/http-server.test.ts fails when handling a request adds a field missing here.
  */
-export function createHttpServer(app: RequestListener): http.Server {
-  return http.createServer({ IncomingMessage: ShapedRequest, ServerResponse: ShapedResponse }, app);
+export function createHttpServer(app: RequestListener, limits: HttpLimits = DEFAULT_LIMITS): http.Server {
+  const server = http.createServer(
+    {
+      IncomingMessage: ShapedRequest,
+      ServerResponse: ShapedResponse,
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      // Node looks for connections past those deadlines every this often (30 s by default,
+      // which lets a slow client hold its socket for that long again).
+      connectionsCheckingInterval: Math.min(5_000, limits.headersTimeoutMs),
+    },
+    app,
+  );
+  server.maxConnections = limits.maxConnections;
+  return server;
 }
+
+/**
+ * What a client may hold of the server: a request must arrive whole within
+ * `requestTimeoutMs` and its headers within `headersTimeoutMs` (Node answers 408 and closes),
+ * so that thousands of connections trickling a body a byte at a time cannot pin sockets and
+ * memory; and no more than `maxConnections` at once (beyond, new ones are closed at accept).
+ */
+export interface HttpLimits {
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  maxConnections: number;
+}
+
+const DEFAULT_LIMITS: HttpLimits = { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, maxConnections: 2_000 };
 
 /**
  * router@2 keeps two fields under Symbols: the matched route pattern, on every match, and the

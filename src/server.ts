@@ -5,10 +5,11 @@ import { createHttpServer } from './http-server';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { createLogger, type Logger } from './config/logger';
 import { connectDatabase, disconnectDatabase, ensureIndexes, startEmbeddedMongo, type EmbeddedMongo } from './db/mongo';
+import { supportsTransactions } from './db/transaction';
 import { createServices } from './services';
 import { bootstrapData } from './services/bootstrap.service';
-import { closePasswordWorkers } from './services/password.service';
-import { ensureThrottleIndexes } from './services/throttle.service';
+import { closePasswordWorkers } from './services/password';
+import { ensureThrottleIndexes } from './services/throttle';
 import { systemClock } from './utils/clock';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -44,12 +45,18 @@ async function main(): Promise<void> {
   }
   await connectDatabase(uri, logger);
   await Promise.all([ensureIndexes(), ensureThrottleIndexes(mongoose.connection)]);
+  if (!(await supportsTransactions(mongoose.connection))) {
+    logger.warn(
+      'MongoDB is a standalone server: changes that span documents (a password change and its sessions, the last-admin guard) ' +
+        'are not atomic under races; use a replica set in production',
+    );
+  }
 
   const services = createServices({ config, clock: systemClock, logger, connection: mongoose.connection });
-  await bootstrapData({ roles: services.roles, users: services.users, logger }, config.initialAdmin);
+  await bootstrapData({ ...services, logger }, config.initialAdmin);
 
   const app = createApp({ config, logger, services });
-  const server = createHttpServer(app).listen(config.port, () => {
+  const server = createHttpServer(app, config.http).listen(config.port, () => {
     logger.info({ port: config.port, env: config.env }, 'auth API listening');
     logger.flush(); // at once, not with the next batch: supervisors and tests wait for it
   });

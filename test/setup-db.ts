@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import { ensureIndexes } from '../src/db/mongo';
 import { createRoleService } from '../src/services/role.service';
-import { ensureThrottleIndexes } from '../src/services/throttle.service';
+import { ensureThrottleIndexes } from '../src/services/throttle';
 import { checkRecordedReplies } from './helpers/openapi-check';
 
 // Each Jest worker gets its own database, so test files running in parallel never share data.

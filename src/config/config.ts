@@ -2,10 +2,30 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import { emailSchema, passwordSchema, usernameSchema } from '../validations/fields';
+import { PASSWORD_MIN_LENGTH, emailSchema, passwordSchema, usernameSchema } from '../validations/fields';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const MIN_PRODUCTION_SECRET_LENGTH = 32;
+const MIN_SECRET_LENGTH = 32;
+/** Shannon entropy of the secret's own characters times its length, in bits: a floor, not a proof. */
+const MIN_SECRET_ENTROPY_BITS = 100;
+
+/**
+ * A crude strength estimate for a configured secret: each character is worth the entropy of
+ * the secret's character distribution. 32 random base64 characters score about 150 bits, 32
+ * random hex digits about 115; `aaaa…` scores 0, `secretsecret…` about 70. It cannot tell a random string from a long
+ * sentence, but it stops the placeholder values that get copied from examples.
+ */
+export function estimatedEntropyBits(secret: string): number {
+  const chars = [...secret];
+  const counts = new Map<string, number>();
+  for (const c of chars) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let perChar = 0;
+  for (const n of counts.values()) {
+    const p = n / chars.length;
+    perChar -= p * Math.log2(p);
+  }
+  return perChar * chars.length;
+}
 
 /** An environment variable set to "" means "not set", as in most shells' `VAR= cmd`. */
 const unsetIfEmpty = (value: unknown): unknown =>
@@ -53,9 +73,15 @@ const envSchema = z
     JWT_SECRET: optional(z.string()),
     JWT_ACCESS_TTL: withDefault(positiveInt(7 * 24 * 3600), 3600),
     JWT_REFRESH_TTL: withDefault(positiveInt(365 * 24 * 3600), 86400),
+    JWT_ISSUER: withDefault(z.string().min(1).max(200), 'auth-api'),
+    JWT_AUDIENCE: withDefault(z.string().min(1).max(200), 'auth-api'),
     BCRYPT_ROUNDS: withDefault(z.coerce.number().int().min(4).max(15), 10),
     // Threads that hash passwords; one per core by default.
     BCRYPT_THREADS: withDefault(positiveInt(256), availableParallelism()),
+    // Password checks and hashes waiting for a thread, in all and per client address.
+    HASH_QUEUE_LIMIT: withDefault(positiveInt(100_000), 64),
+    HASH_QUEUE_PER_CLIENT: withDefault(positiveInt(100_000), 4),
+    PASSWORD_MIN_LENGTH: withDefault(z.coerce.number().int().min(PASSWORD_MIN_LENGTH).max(64), PASSWORD_MIN_LENGTH),
     CORS_ORIGINS: withDefault(z.string(), 'http://localhost:8081').pipe(
       z
         .string()
@@ -74,15 +100,40 @@ const envSchema = z
     SIGNIN_MAX_FAILURES: withDefault(positiveInt(1_000_000), 10),
     AUTH_RATE_WINDOW_SECONDS: withDefault(positiveInt(7 * 24 * 3600), 900),
     AUTH_MAX_REQUESTS_PER_IP: withDefault(positiveInt(1_000_000_000), 1000),
+    ACCOUNT_MAX_FAILURES: withDefault(positiveInt(1_000_000), 100),
+    ACCOUNT_RATE_WINDOW_SECONDS: withDefault(positiveInt(7 * 24 * 3600), 3600),
+    ACCOUNT_MAX_DELAY_SECONDS: withDefault(positiveInt(24 * 3600), 900),
+    IPV6_PREFIX_LENGTH: withDefault(z.coerce.number().int().min(1).max(128), 64),
+    MAX_SESSIONS_PER_USER: withDefault(positiveInt(10_000), 100),
+    HTTP_REQUEST_TIMEOUT_MS: withDefault(positiveInt(3_600_000), 30_000),
+    HTTP_HEADERS_TIMEOUT_MS: withDefault(positiveInt(3_600_000), 10_000),
+    HTTP_MAX_CONNECTIONS: withDefault(positiveInt(1_000_000), 2_000),
     TRUST_PROXY: withDefault(z.string(), 'false').transform(parseTrustProxy),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production') {
-      if (env.JWT_SECRET === undefined || env.JWT_SECRET.length < MIN_PRODUCTION_SECRET_LENGTH) {
+    // A secret that is set is used for real in any mode (a development service reachable on a
+    // network is a service), so it must be strong in every mode; only an unset one is replaced
+    // by a random per-process secret outside production.
+    if (env.JWT_SECRET !== undefined) {
+      if (env.JWT_SECRET.length < MIN_SECRET_LENGTH) {
+        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: `must be at least ${MIN_SECRET_LENGTH} characters` });
+      } else if (estimatedEntropyBits(env.JWT_SECRET) < MIN_SECRET_ENTROPY_BITS) {
         ctx.addIssue({
           code: 'custom',
           path: ['JWT_SECRET'],
-          message: `is required in production and must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters`,
+          message: 'is too predictable (too few distinct characters); use a random value, e.g. 48 random bytes in base64url',
+        });
+      }
+    }
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' });
+    }
+    if (env.NODE_ENV === 'production') {
+      if (env.JWT_SECRET === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['JWT_SECRET'],
+          message: `is required in production (at least ${MIN_SECRET_LENGTH} random characters)`,
         });
       }
       if (env.MONGODB_URI === undefined) {
@@ -119,10 +170,15 @@ export interface Config {
     /** True when no JWT_SECRET was given and a random one was made for this process. */
     readonly secretIsEphemeral: boolean;
     readonly accessTtlSeconds: number;
+    readonly issuer: string;
+    readonly audience: string;
   };
   readonly refreshToken: { readonly ttlSeconds: number };
+  readonly maxSessionsPerUser: number;
   readonly bcryptRounds: number;
   readonly bcryptThreads: number;
+  readonly hashQueue: { readonly limit: number; readonly perClient: number };
+  readonly passwordMinLength: number;
   readonly corsOrigins: readonly string[];
   readonly initialAdmin:
     | { readonly username: string; readonly email: string; readonly password: string }
@@ -132,6 +188,16 @@ export interface Config {
     readonly signinMaxFailures: number;
     readonly windowSeconds: number;
     readonly maxRequestsPerIp: number;
+    readonly accountMaxFailures: number;
+    readonly accountWindowSeconds: number;
+    readonly accountMaxDelaySeconds: number;
+    /** IPv6 clients are counted per network of this prefix length (a /64 is one subscriber). */
+    readonly ipv6PrefixLength: number;
+  };
+  readonly http: {
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly maxConnections: number;
   };
   readonly trustProxy: boolean | number | readonly string[];
 }
@@ -175,10 +241,15 @@ export function parseConfig(source: EnvInput): Config {
       secret: env.JWT_SECRET ?? randomBytes(48).toString('base64url'),
       secretIsEphemeral,
       accessTtlSeconds: env.JWT_ACCESS_TTL,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
     },
     refreshToken: { ttlSeconds: env.JWT_REFRESH_TTL },
+    maxSessionsPerUser: env.MAX_SESSIONS_PER_USER,
     bcryptRounds: env.BCRYPT_ROUNDS,
     bcryptThreads: env.BCRYPT_THREADS,
+    hashQueue: { limit: env.HASH_QUEUE_LIMIT, perClient: env.HASH_QUEUE_PER_CLIENT },
+    passwordMinLength: env.PASSWORD_MIN_LENGTH,
     corsOrigins: env.CORS_ORIGINS,
     initialAdmin:
       env.ADMIN_USERNAME !== undefined &&
@@ -191,6 +262,15 @@ export function parseConfig(source: EnvInput): Config {
       signinMaxFailures: env.SIGNIN_MAX_FAILURES,
       windowSeconds: env.AUTH_RATE_WINDOW_SECONDS,
       maxRequestsPerIp: env.AUTH_MAX_REQUESTS_PER_IP,
+      accountMaxFailures: env.ACCOUNT_MAX_FAILURES,
+      accountWindowSeconds: env.ACCOUNT_RATE_WINDOW_SECONDS,
+      accountMaxDelaySeconds: env.ACCOUNT_MAX_DELAY_SECONDS,
+      ipv6PrefixLength: env.IPV6_PREFIX_LENGTH,
+    },
+    http: {
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
     },
     trustProxy: env.TRUST_PROXY,
   });

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { AccountService } from '../services/account.service';
-import type { ChangePasswordInput } from '../validations/user.validation';
+import type { ChangePasswordInput, ListSessionsQuery } from '../validations/user.validation';
+import { setRefreshCookie } from './refresh-cookie';
 import { caller, clientContext } from './request-context';
 
 export function createAccountController(account: AccountService) {
@@ -10,14 +11,26 @@ export function createAccountController(account: AccountService) {
     },
 
     changePassword: async (req: Request<Record<string, string>, unknown, ChangePasswordInput>, res: Response) => {
-      const { userId, sessionId } = caller(req);
-      const revoked = await account.changePassword(userId, sessionId, req.body, clientContext(req));
-      res.status(200).json({ message: 'Password changed. Your other sessions were signed out.', revokedSessions: revoked });
+      const { refreshTokenTransport, ...change } = req.body;
+      const { revokedSessions, accessToken, refreshToken, refreshTokenExpiresAt } = await account.changePassword(
+        caller(req).userId,
+        change,
+        clientContext(req),
+      );
+      const message = 'Password changed. Every session was signed out; this reply holds your new tokens.';
+      if (refreshTokenTransport === 'cookie') {
+        setRefreshCookie(res, refreshToken, refreshTokenExpiresAt);
+        res.status(200).json({ message, revokedSessions, accessToken });
+        return;
+      }
+      res.status(200).json({ message, revokedSessions, accessToken, refreshToken });
     },
 
     sessions: async (req: Request, res: Response) => {
       const { userId, sessionId } = caller(req);
-      res.status(200).json({ sessions: await account.sessions(userId, sessionId) });
+      // Parsed and defaulted by the validate middleware.
+      const page = req.query as unknown as ListSessionsQuery;
+      res.status(200).json(await account.sessions(userId, sessionId, page));
     },
 
     revokeSession: async (req: Request<{ sessionId: string }>, res: Response) => {

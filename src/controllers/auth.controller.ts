@@ -1,35 +1,27 @@
-import type { CookieOptions, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { AuthService } from '../services/auth.service';
 import { Messages } from '../utils/app-error';
 import type { RefreshTokenInput, SigninInput, SignupInput } from '../validations/auth.validation';
-import { caller, clientContext } from './request-context';
+import { assertCookieOrigin, clearRefreshCookie, refreshCookie, setRefreshCookie } from './refresh-cookie';
+import { caller, clientContext, requester } from './request-context';
+
+export { REFRESH_COOKIE } from './refresh-cookie';
 
 // Bodies arrive already parsed by the validate middleware, hence the typed Request bodies.
 type BodyRequest<T> = Request<Record<string, string>, unknown, T>;
 
-export const REFRESH_COOKIE = 'refreshToken';
+export function createAuthController(auth: AuthService, { allowedOrigins }: { allowedOrigins: readonly string[] }) {
+  const origins = new Set(allowedOrigins);
+  /** The cookie's token, once the request is known to come from an allowed page. */
+  const trustedCookie = (req: Request) => {
+    const token = refreshCookie(req);
+    if (token !== undefined) assertCookieOrigin(req, origins);
+    return token;
+  };
 
-// HttpOnly: page scripts cannot read it. Strict same-site: other sites cannot make the
-// browser send it. Path: only the auth endpoints ever receive it.
-const cookieOptions: CookieOptions = { httpOnly: true, secure: true, sameSite: 'strict', path: '/api/auth' };
-
-function cookieToken(req: Request): string | undefined {
-  const cookies = req.cookies as Record<string, unknown> | undefined;
-  const value = cookies?.[REFRESH_COOKIE];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** The body's refresh token, else the cookie's; and whether the cookie carried it. */
-function presentedToken(req: BodyRequest<RefreshTokenInput>) {
-  if (req.body.refreshToken) return { token: req.body.refreshToken, fromCookie: false };
-  const token = cookieToken(req);
-  return { token, fromCookie: token !== undefined };
-}
-
-export function createAuthController(auth: AuthService) {
   return {
     signup: async (req: BodyRequest<SignupInput>, res: Response) => {
-      await auth.signup(req.body, req.auth?.userId);
+      await auth.signup(req.body, requester(req), clientContext(req));
       res.status(200).json({ message: Messages.signupOk });
     },
 
@@ -37,7 +29,7 @@ export function createAuthController(auth: AuthService) {
       const { refreshTokenTransport, ...credentials } = req.body;
       const { refreshToken, refreshTokenExpiresAt, ...profile } = await auth.signin(credentials, clientContext(req));
       if (refreshTokenTransport === 'cookie') {
-        res.cookie(REFRESH_COOKIE, refreshToken, { ...cookieOptions, expires: refreshTokenExpiresAt });
+        setRefreshCookie(res, refreshToken, refreshTokenExpiresAt);
         res.status(200).json(profile);
         return;
       }
@@ -45,10 +37,12 @@ export function createAuthController(auth: AuthService) {
     },
 
     refreshToken: async (req: BodyRequest<RefreshTokenInput>, res: Response) => {
-      const { token, fromCookie } = presentedToken(req);
+      // The body's token, else the cookie's.
+      const fromCookie = !req.body.refreshToken;
+      const token = req.body.refreshToken || trustedCookie(req);
       const { accessToken, refreshToken, refreshTokenExpiresAt } = await auth.refresh(token, clientContext(req));
       if (fromCookie) {
-        res.cookie(REFRESH_COOKIE, refreshToken, { ...cookieOptions, expires: refreshTokenExpiresAt });
+        setRefreshCookie(res, refreshToken, refreshTokenExpiresAt);
         res.status(200).json({ accessToken });
         return;
       }
@@ -56,15 +50,18 @@ export function createAuthController(auth: AuthService) {
     },
 
     signout: async (req: BodyRequest<RefreshTokenInput>, res: Response) => {
-      const { token } = presentedToken(req);
-      if (cookieToken(req) !== undefined) res.clearCookie(REFRESH_COOKIE, cookieOptions);
-      await auth.signout(token);
+      // A body token and a cookie may belong to different sessions: both end, so that
+      // "signed out" holds for whatever this browser or client was holding.
+      const cookie = trustedCookie(req);
+      const tokens = [req.body.refreshToken, cookie].filter((t): t is string => Boolean(t));
+      if (cookie !== undefined) clearRefreshCookie(res);
+      await auth.signout(tokens);
       res.status(200).json({ message: Messages.signedOut });
     },
 
     signoutEverywhere: async (req: Request, res: Response) => {
       const revoked = await auth.signoutEverywhere(caller(req).userId);
-      if (cookieToken(req) !== undefined) res.clearCookie(REFRESH_COOKIE, cookieOptions);
+      if (refreshCookie(req) !== undefined) clearRefreshCookie(res);
       res.status(200).json({ message: Messages.signedOut, revokedSessions: revoked });
     },
   };

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { Requester } from '../services/auth.service';
 import type { ClientContext } from '../services/session.service';
 import { AppError, Messages } from '../utils/app-error';
 
@@ -10,3 +11,7 @@ export function caller(req: Request): NonNullable<Request['auth']> {
   if (!req.auth) throw new AppError(403, 'NO_TOKEN', Messages.noToken);
   return req.auth;
 }
+
+/** The caller of a route behind optionalToken, when a valid token came with the request. */
+export const requester = (req: Request): Requester | undefined =>
+  req.auth ? { userId: req.auth.userId, tokenVersion: req.auth.tokenVersion } : undefined;

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { UserAdminService } from '../services/user-admin.service';
 import type { ListUsersQuery, SetRolesInput } from '../validations/user.validation';
-import { caller } from './request-context';
+import { caller, clientContext } from './request-context';
 
 type UserRequest<Body = unknown> = Request<{ userId: string }, unknown, Body>;
 
@@ -17,19 +17,19 @@ export function createUserAdminController(admin: UserAdminService) {
     },
 
     setRoles: async (req: UserRequest<SetRolesInput>, res: Response) => {
-      res.status(200).json(await admin.setRoles(caller(req).userId, req.params.userId, req.body.roles));
+      res.status(200).json(await admin.setRoles(caller(req).userId, req.params.userId, req.body.roles, clientContext(req)));
     },
 
     disable: async (req: UserRequest, res: Response) => {
-      res.status(200).json(await admin.setDisabled(caller(req).userId, req.params.userId, true));
+      res.status(200).json(await admin.setDisabled(caller(req).userId, req.params.userId, true, clientContext(req)));
     },
 
     enable: async (req: UserRequest, res: Response) => {
-      res.status(200).json(await admin.setDisabled(caller(req).userId, req.params.userId, false));
+      res.status(200).json(await admin.setDisabled(caller(req).userId, req.params.userId, false, clientContext(req)));
     },
 
     remove: async (req: UserRequest, res: Response) => {
-      await admin.remove(caller(req).userId, req.params.userId);
+      await admin.remove(caller(req).userId, req.params.userId, clientContext(req));
       res.status(200).json({ message: 'User deleted.' });
     },
   };

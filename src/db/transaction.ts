@@ -3,7 +3,7 @@ import type { ClientSession, Connection } from 'mongoose';
 const support = new WeakMap<Connection, Promise<boolean>>();
 
 /** Transactions need a replica set or a sharded cluster; a standalone mongod has none. */
-function supportsTransactions(connection: Connection): Promise<boolean> {
+export function supportsTransactions(connection: Connection): Promise<boolean> {
   let known = support.get(connection);
   if (!known) {
     known = (async () => {

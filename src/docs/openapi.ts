@@ -6,6 +6,7 @@ import {
   errorReply,
   healthReply,
   messageReply,
+  passwordChangedReply,
   refreshReply,
   revokedReply,
   sessionList,
@@ -16,6 +17,7 @@ import {
 } from '../validations/responses';
 import {
   changePasswordSchema,
+  listSessionsQuery,
   listUsersQuery,
   sessionIdParams,
   setRolesSchema,
@@ -35,7 +37,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'Body over 100 kB',
   415: 'Body is not JSON',
   429: 'Throttled; see Retry-After',
-  503: 'MongoDB is unreachable or electing a primary; retry (see Retry-After)',
+  503: 'MongoDB is unreachable or electing a primary, or the password-hashing queue is full; retry (see Retry-After)',
 };
 
 const requestIdHeader = {
@@ -143,7 +145,9 @@ export function createOpenApiDocument() {
         post: {
           tags: ['auth'],
           summary: 'Register a user',
-          description: 'Roles other than "user" need the access token of an admin on this request.',
+          description:
+            'Roles other than "user" need the access token of an admin on this request. A weak password ' +
+            '(too short, commonly used, or containing the username or email) is 400 WEAK_PASSWORD.',
           operationId: 'signup',
           security: [{}, ...accessToken],
           requestBody: json(signupSchema),
@@ -243,19 +247,30 @@ export function createOpenApiDocument() {
       '/api/users/me/password': {
         put: {
           tags: ['account'],
-          summary: 'Change my password (signs out my other sessions)',
+          summary: 'Change my password (signs out every session, and starts a new one)',
           security: accessToken,
           requestBody: json(changePasswordSchema),
-          responses: replies({ schema: revokedReply, description: 'Changed' }, ...BODY_ERRORS, ...TOKEN_ERRORS, 404, 409, 429),
-          description: 'A wrong current password is 403 INVALID_PASSWORD and counts as a failed sign-in.',
+          responses: replies(
+            { schema: passwordChangedReply, description: 'Changed' },
+            ...BODY_ERRORS,
+            ...TOKEN_ERRORS,
+            404,
+            409,
+            429,
+          ),
+          description:
+            'A wrong current password is 403 INVALID_PASSWORD and counts as a failed sign-in. Every session ends, ' +
+            'this one included, and access tokens issued before are refused; the reply carries the tokens of a new ' +
+            'session. A weak new password is 400 WEAK_PASSWORD with the rule broken.',
         },
       },
       '/api/users/me/sessions': {
         get: {
           tags: ['account'],
-          summary: 'My active sessions',
+          summary: 'My active sessions, most recently used first (paginated)',
           operationId: 'listSessions',
           security: accessToken,
+          requestParams: { query: listSessionsQuery },
           responses: replies(
             {
               schema: sessionList,
@@ -264,6 +279,7 @@ export function createOpenApiDocument() {
                 RevokeSession: { operationId: 'revokeSession', parameters: { sessionId: '$response.body#/sessions/0/id' } },
               },
             },
+            400,
             ...TOKEN_ERRORS,
           ),
         },

@@ -17,7 +17,9 @@ export function readAccessToken(req: Request): string | undefined {
 function authorize(claims: AccessTokenClaims, state: UserState | undefined): NonNullable<Request['auth']> {
   if (!state) throw new AppError(401, 'USER_NOT_FOUND', Messages.unauthorized);
   if (state.disabled) throw new AppError(401, 'ACCOUNT_DISABLED', Messages.unauthorized);
-  return { userId: claims.userId, sessionId: claims.sessionId, roles: state.roles };
+  // Issued before the last password change: that change signed every session out.
+  if (claims.version !== state.tokenVersion) throw new AppError(401, 'TOKEN_REVOKED', Messages.unauthorized);
+  return { userId: claims.userId, sessionId: claims.sessionId, roles: state.roles, tokenVersion: claims.version };
 }
 
 const ROLE_LABELS: Record<RoleName, string> = { user: 'User', moderator: 'Moderator', admin: 'Admin' };
@@ -59,7 +61,8 @@ export function createAuthMiddleware(tokens: TokenService, userState: UserStateS
       const token = readAccessToken(req);
       if (token !== undefined) {
         try {
-          req.auth = { ...tokens.verifyAccessToken(token), roles: [] };
+          const { userId, sessionId, version } = tokens.verifyAccessToken(token);
+          req.auth = { userId, sessionId, roles: [], tokenVersion: version };
         } catch {
           // A stale token does not stop an anonymous request; where the token is needed
           // (an admin granting roles at sign-up) the service refuses with a 403.

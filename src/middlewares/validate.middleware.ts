@@ -7,14 +7,28 @@ interface FieldError {
   message: string;
 }
 
+/**
+ * A reply to bad input stays small whatever the input: a 96 kB body of unknown keys or array
+ * items would otherwise be answered with one entry each (a megabyte). The first few failing
+ * fields tell a client what to fix.
+ */
+export const MAX_FIELD_ERRORS = 5;
+const MAX_FIELD_NAME = 64;
+
+const fieldName = (name: string) => (name.length > MAX_FIELD_NAME ? `${name.slice(0, MAX_FIELD_NAME)}…` : name);
+
 export function toFieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.flatMap((issue) => {
+  const errors: FieldError[] = [];
+  for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: key, message: 'is not an accepted field' }));
+      for (const key of issue.keys.slice(0, MAX_FIELD_ERRORS)) errors.push({ field: fieldName(key), message: 'is not an accepted field' });
+    } else {
+      const field = issue.path.slice(0, 8).map(String).join('.');
+      errors.push({ field: field === '' ? '(body)' : fieldName(field), message: issue.message.slice(0, 200) });
     }
-    const field = issue.path.map(String).join('.');
-    return [{ field: field === '' ? '(body)' : field, message: issue.message }];
-  });
+    if (errors.length >= MAX_FIELD_ERRORS) break;
+  }
+  return errors.slice(0, MAX_FIELD_ERRORS);
 }
 
 export function validationError(error: z.ZodError, errors = toFieldErrors(error)): AppError {

@@ -41,7 +41,9 @@ const refreshTokenSchema = new Schema(
 
 refreshTokenSchema.index({ rootHash: 1 }, { unique: true });
 refreshTokenSchema.index({ 'rotated.hash': 1 });
-refreshTokenSchema.index({ user: 1, revokedAt: 1 });
+// A user's active sessions, most recently used first: the session list's pages and the trim
+// of sessions beyond the cap read this index and nothing else.
+refreshTokenSchema.index({ user: 1, revokedAt: 1, lastUsedAt: -1, _id: -1 });
 // MongoDB purges a session once it expires (revoked ones are kept until then, so that a
 // reused token is still recognised).
 refreshTokenSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });

@@ -1,4 +1,4 @@
-import type { Types} from 'mongoose';
+import type { Types } from 'mongoose';
 import { Schema, model, type InferSchemaType } from 'mongoose';
 
 /**
@@ -19,12 +19,17 @@ const userSchema = new Schema(
     // A disabled account cannot sign in or refresh, and its access tokens stop working.
     disabled: { type: Boolean, default: false },
     passwordChangedAt: { type: Date },
+    // Moves on with every password change; access tokens carry the version they were issued
+    // under, and the guard refuses older ones (see user-state.service).
+    tokenVersion: { type: Number, default: 0 },
   },
   { timestamps: true, versionKey: false },
 );
 
 userSchema.index({ usernameKey: 1 }, { unique: true, name: 'username_unique_ci' });
 userSchema.index({ emailKey: 1 }, { unique: true, name: 'email_unique_ci' });
+// Finds the active admins (the last-admin guard) without a collection scan.
+userSchema.index({ roles: 1, disabled: 1 });
 
 userSchema.pre('validate', function normalizeKeys() {
   this.usernameKey = normalizeKey(this.username);

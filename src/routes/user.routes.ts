@@ -6,6 +6,7 @@ import { rejectOtherMethods } from '../middlewares/method-not-allowed.middleware
 import { validate } from '../middlewares/validate.middleware';
 import {
   changePasswordSchema,
+  listSessionsQuery,
   listUsersQuery,
   sessionIdParams,
   setRolesSchema,
@@ -23,7 +24,7 @@ export function userRoutes(account: AccountController, admin: UserAdminControlle
   const me = Router();
   me.get('/', signedIn, account.me);
   me.put('/password', signedIn, validate({ body: changePasswordSchema }), account.changePassword);
-  me.get('/sessions', signedIn, account.sessions);
+  me.get('/sessions', signedIn, validate({ query: listSessionsQuery }), account.sessions);
   me.delete('/sessions', signedIn, account.revokeOtherSessions);
   me.delete('/sessions/:sessionId', signedIn, validate({ params: sessionIdParams }), account.revokeSession);
 

@@ -2,18 +2,34 @@ import type { Connection } from 'mongoose';
 import { atomically } from '../db/transaction';
 import { User } from '../models/user.model';
 import { AppError } from '../utils/app-error';
+import { addressKey } from '../utils/client-address';
 import type { ChangePasswordInput } from '../validations/user.validation';
-import type { PasswordService } from './password.service';
-import type { ClientContext, SessionService, SessionView } from './session.service';
-import { failureKey, type FailureThrottle } from './throttle.service';
+import type { PasswordPolicy, PasswordService } from './password';
+import type { SecurityEvents } from './security-events';
+import type { ClientContext, SessionPage, SessionService } from './session.service';
+import { isThrottled, type PasswordAttempts } from './throttle';
+import type { TokenService } from './token.service';
 import { userNotFound, type UserService, type UserView } from './user.service';
+import type { UserStateService } from './user-state.service';
+
+/** After a password change: how many sessions ended, and the one new session of the caller. */
+export interface PasswordChanged {
+  revokedSessions: number;
+  accessToken: string;
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+}
 
 /** What a signed-in user can do to their own account. */
 export interface AccountService {
   profile(userId: string): Promise<UserView>;
-  /** Needs the current password; signs out every other session. Returns how many. */
-  changePassword(userId: string, currentSessionId: string | undefined, input: ChangePasswordInput, ctx: ClientContext): Promise<number>;
-  sessions(userId: string, currentSessionId: string | undefined): Promise<SessionView[]>;
+  /**
+   * Needs the current password. Ends every session of the user, the caller's included (a
+   * thief holding its refresh token is out too), refuses access tokens issued before, and
+   * starts one new session for the caller.
+   */
+  changePassword(userId: string, input: Omit<ChangePasswordInput, 'refreshTokenTransport'>, ctx: ClientContext): Promise<PasswordChanged>;
+  sessions(userId: string, currentSessionId: string | undefined, page: { limit: number; cursor?: string | undefined }): Promise<SessionPage>;
   revokeSession(userId: string, sessionId: string): Promise<void>;
   revokeOtherSessions(userId: string, currentSessionId: string | undefined): Promise<number>;
 }
@@ -21,49 +37,79 @@ export interface AccountService {
 export function createAccountService(deps: {
   users: UserService;
   passwords: PasswordService;
+  policy: PasswordPolicy;
   sessions: SessionService;
-  failures: FailureThrottle;
+  tokens: TokenService;
+  userState: UserStateService;
+  attempts: PasswordAttempts;
+  events: SecurityEvents;
   connection: Connection;
+  ipv6PrefixLength: number;
 }): AccountService {
-  const { users, passwords, sessions, failures, connection } = deps;
+  const { users, passwords, policy, sessions, tokens, userState, attempts, events, connection } = deps;
 
   return {
     profile: (userId) => users.get(userId),
 
-    async changePassword(userId, currentSessionId, { currentPassword, newPassword }, ctx) {
-      const user = await User.findById(userId, { username: 1, password: 1 }).lean();
+    async changePassword(userId, { currentPassword, newPassword }, ctx) {
+      const user = await User.findById(userId, { username: 1, email: 1, password: 1 }).lean();
       if (!user) throw userNotFound();
-      // A stolen access token must not become a way to guess the password.
-      const key = failureKey(user.username, ctx.ip);
-      const earlierFailures = await failures.assertAllowed(key);
-      if (!(await passwords.verify(currentPassword, user.password))) {
-        await failures.recordFailure(key);
+      const client = addressKey(ctx.ip, deps.ipv6PrefixLength);
+      // A stolen access token must not become a way to guess the password: the same
+      // counters as sign-in, a point taken before the check.
+      let attempt;
+      try {
+        attempt = await attempts.begin(user.username, ctx.ip);
+      } catch (err) {
+        if (isThrottled(err)) events.record('signin_throttled', { userId, username: user.username, ...ctx, detail: { code: err.code } });
+        throw err;
+      }
+      if (!(await passwords.verify(currentPassword, user.password, client))) {
+        events.record('signin_failed', { userId, username: user.username, ...ctx, detail: { reason: 'wrong_current_password' } });
         // 403, not 401: the caller is authenticated, and SPA clients treat a 401 as "refresh
         // the access token and retry".
         throw new AppError(403, 'INVALID_PASSWORD', 'Current password is incorrect.');
       }
-      if (earlierFailures > 0) await failures.reset(key);
+      await attempt.succeeded();
       if (currentPassword === newPassword) {
         throw new AppError(400, 'PASSWORD_UNCHANGED', 'The new password must differ from the current one.');
       }
+      policy.check(newPassword, user, 'newPassword');
 
-      const hash = await passwords.hash(newPassword);
-      // The new password and the revoked sessions go together, or neither does.
-      return atomically(connection, async (session) => {
+      const hash = await passwords.hash(newPassword, client);
+      // The new password, the end of every session and the caller's new one go together, or
+      // none does.
+      const changed = await atomically(connection, async (session) => {
         // Compare-and-set on the old hash: of two concurrent changes, only one applies.
-        const result = await User.updateOne(
+        const updated = await User.findOneAndUpdate(
           { _id: user._id, password: user.password },
-          { $set: { password: hash, passwordChangedAt: new Date() } },
-          { session },
-        );
-        if (result.matchedCount === 0) {
+          { $set: { password: hash, passwordChangedAt: new Date() }, $inc: { tokenVersion: 1 } },
+          { session, projection: { tokenVersion: 1 }, returnDocument: 'after' },
+        ).lean();
+        if (!updated) {
           throw new AppError(409, 'PASSWORD_CHANGED_CONCURRENTLY', 'The password was changed by another request.');
         }
-        return sessions.revokeAll(userId, 'password_change', currentSessionId, session);
+        const revokedSessions = await sessions.revokeAll(userId, 'password_change', undefined, session);
+        const fresh = await sessions.start(user._id, ctx, session);
+        return { revokedSessions, fresh, tokenVersion: updated.tokenVersion ?? 0 };
       });
+      // Here at once; other instances within the user-state cache's half second.
+      userState.invalidate(userId);
+      events.record('password_changed', {
+        userId,
+        sessionId: changed.fresh.sessionId,
+        ...ctx,
+        detail: { revokedSessions: changed.revokedSessions },
+      });
+      return {
+        revokedSessions: changed.revokedSessions,
+        accessToken: tokens.signAccessToken(userId, changed.fresh.sessionId, changed.tokenVersion),
+        refreshToken: changed.fresh.refreshToken,
+        refreshTokenExpiresAt: changed.fresh.expiresAt,
+      };
     },
 
-    sessions: (userId, currentSessionId) => sessions.list(userId, currentSessionId),
+    sessions: (userId, currentSessionId, page) => sessions.list(userId, currentSessionId, page),
     revokeSession: (userId, sessionId) => sessions.revoke(userId, sessionId),
     revokeOtherSessions: (userId, currentSessionId) => sessions.revokeAll(userId, 'revoked_by_user', currentSessionId),
   };

@@ -1,12 +1,13 @@
-import { DEFAULT_ROLE, toAuthority } from '../config/roles';
-import { Role } from '../models/role.model';
+import { DEFAULT_ROLE } from '../config/roles';
 import { User, normalizeKey } from '../models/user.model';
 import { AppError, Messages } from '../utils/app-error';
+import { addressKey } from '../utils/client-address';
 import type { SigninInput, SignupInput } from '../validations/auth.validation';
-import type { PasswordService } from './password.service';
+import type { PasswordPolicy, PasswordService } from './password';
 import type { RoleService } from './role.service';
+import type { SecurityEvents } from './security-events';
 import type { ClientContext, SessionService } from './session.service';
-import { failureKey, type FailureThrottle } from './throttle.service';
+import { isThrottled, type PasswordAttempts } from './throttle';
 import type { TokenService } from './token.service';
 import type { UserService } from './user.service';
 import type { UserStateService } from './user-state.service';
@@ -27,12 +28,18 @@ export interface RefreshResult {
   refreshTokenExpiresAt: Date;
 }
 
+/** The verified caller of a request that may carry an access token. */
+export interface Requester {
+  userId: string;
+  tokenVersion: number;
+}
+
 export interface AuthService {
-  /** `requesterId`: the caller's verified user id, when the request carried a valid token. */
-  signup(input: SignupInput, requesterId: string | undefined): Promise<void>;
+  signup(input: SignupInput, requester: Requester | undefined, ctx: ClientContext): Promise<void>;
   signin(input: SigninInput, ctx: ClientContext): Promise<SigninResult>;
   refresh(refreshToken: string | undefined, ctx: ClientContext): Promise<RefreshResult>;
-  signout(refreshToken: string | undefined): Promise<void>;
+  /** Revokes the sessions of the tokens given (a body token and a cookie may differ). */
+  signout(refreshTokens: readonly string[]): Promise<void>;
   /** Revokes every session of the user; returns how many were active. */
   signoutEverywhere(userId: string): Promise<number>;
 }
@@ -41,28 +48,35 @@ export interface AuthServiceDeps {
   users: UserService;
   roles: RoleService;
   passwords: PasswordService;
+  policy: PasswordPolicy;
   tokens: TokenService;
   sessions: SessionService;
   userState: UserStateService;
-  failures: FailureThrottle;
+  attempts: PasswordAttempts;
+  events: SecurityEvents;
+  ipv6PrefixLength: number;
 }
 
 const requireAdmin = () => new AppError(403, 'FORBIDDEN', Messages.requireRole('Admin'));
 const refreshRequired = () => new AppError(403, 'REFRESH_TOKEN_REQUIRED', Messages.refreshRequired);
 
 export function createAuthService(deps: AuthServiceDeps): AuthService {
-  const { users, roles, passwords, tokens, sessions, userState, failures } = deps;
+  const { users, roles, passwords, policy, tokens, sessions, userState, attempts, events } = deps;
+  const clientOf = (ctx: ClientContext) => addressKey(ctx.ip, deps.ipv6PrefixLength);
 
   return {
-    async signup(input, requesterId) {
+    async signup(input, requester, ctx) {
+      policy.check(input.password, input);
       const requested = [...new Set(input.roles?.length ? input.roles : [DEFAULT_ROLE])];
 
       const roleIds = await roles.resolve(requested);
 
       // Anything above a plain user is granted only by an admin, on this same request.
       if (requested.some((name) => name !== DEFAULT_ROLE)) {
-        const requester = requesterId === undefined ? undefined : await userState.get(requesterId);
-        if (!requester || requester.disabled || !requester.roles.includes('admin')) throw requireAdmin();
+        const state = requester === undefined ? undefined : await userState.get(requester.userId);
+        if (!state || state.disabled || state.tokenVersion !== requester?.tokenVersion || !state.roles.includes('admin')) {
+          throw requireAdmin();
+        }
       }
 
       await users.create({
@@ -70,37 +84,46 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         email: input.email,
         password: input.password,
         roleIds,
+        client: clientOf(ctx),
       });
     },
 
     async signin({ username, password }, ctx) {
-      const key = failureKey(username, ctx.ip);
-      const earlierFailures = await failures.assertAllowed(key);
+      let attempt;
+      try {
+        attempt = await attempts.begin(username, ctx.ip);
+      } catch (err) {
+        if (isThrottled(err)) events.record('signin_throttled', { username, ...ctx, detail: { code: err.code } });
+        throw err;
+      }
 
-      const user = await User.findOne({ usernameKey: normalizeKey(username) }).lean();
+      const user = await User.findOne(
+        { usernameKey: normalizeKey(username) },
+        { username: 1, email: 1, password: 1, roles: 1, disabled: 1, tokenVersion: 1 },
+      ).lean();
       if (!user) {
-        await failures.recordFailure(key);
+        events.record('signin_failed', { username, ...ctx, detail: { reason: 'unknown_user' } });
         throw new AppError(404, 'USER_NOT_FOUND', Messages.userNotFound);
       }
-      if (!(await passwords.verify(password, user.password))) {
-        await failures.recordFailure(key);
+      if (!(await passwords.verify(password, user.password, clientOf(ctx)))) {
+        events.record('signin_failed', { username, userId: user._id.toString(), ...ctx, detail: { reason: 'wrong_password' } });
         throw new AppError(401, 'INVALID_PASSWORD', Messages.invalidPassword, { accessToken: null });
       }
       // Checked after the password, so that the reply tells nothing to someone guessing.
       if (user.disabled) throw new AppError(403, 'ACCOUNT_DISABLED', Messages.accountDisabled);
-      if (earlierFailures > 0) await failures.reset(key);
 
-      const [roleDocs, session] = await Promise.all([
-        Role.find({ _id: { $in: user.roles } }, { name: 1 }).lean(),
+      const [roleNames, session] = await Promise.all([
+        roles.authorities(user.roles),
         sessions.start(user._id, ctx),
+        attempt.succeeded(),
       ]);
       const userId = user._id.toString();
       return {
         id: userId,
         username: user.username,
         email: user.email,
-        roles: roleDocs.map((role) => toAuthority(role.name)),
-        accessToken: tokens.signAccessToken(userId, session.sessionId),
+        roles: roleNames,
+        accessToken: tokens.signAccessToken(userId, session.sessionId, user.tokenVersion ?? 0),
         refreshToken: session.refreshToken,
         refreshTokenExpiresAt: session.expiresAt,
       };
@@ -110,15 +133,15 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       if (!refreshToken) throw refreshRequired();
       const rotated = await sessions.rotate(refreshToken, ctx);
       return {
-        accessToken: tokens.signAccessToken(rotated.userId, rotated.sessionId),
+        accessToken: tokens.signAccessToken(rotated.userId, rotated.sessionId, rotated.tokenVersion),
         refreshToken: rotated.refreshToken,
         refreshTokenExpiresAt: rotated.expiresAt,
       };
     },
 
-    async signout(refreshToken) {
-      if (!refreshToken) throw refreshRequired();
-      await sessions.revokeByToken(refreshToken);
+    async signout(refreshTokens) {
+      if (refreshTokens.length === 0) throw refreshRequired();
+      await Promise.all([...new Set(refreshTokens)].map((token) => sessions.revokeByToken(token)));
     },
 
     signoutEverywhere(userId) {

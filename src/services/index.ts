@@ -5,10 +5,11 @@ import type { Clock } from '../utils/clock';
 import { createAccountService } from './account.service';
 import { createAuthService } from './auth.service';
 import { createHealthService } from './health.service';
-import { createPasswordService } from './password.service';
+import { createPasswordPolicy, createPasswordService } from './password';
 import { createRoleService } from './role.service';
+import { createSecurityEvents } from './security-events';
 import { createSessionService } from './session.service';
-import { createFailureThrottle, createLocalRequestThrottle, createSharedRequestThrottle } from './throttle.service';
+import { createLocalRequestThrottle, createPasswordAttempts, createSharedRequestThrottle } from './throttle';
 import { createTokenService } from './token.service';
 import { createUserAdminService } from './user-admin.service';
 import { createUserService } from './user.service';
@@ -24,21 +25,26 @@ export interface ServiceDeps {
 
 /** Wires the services from the configuration; the one place that knows their dependencies. */
 export function createServices({ config, clock, logger, connection }: ServiceDeps) {
-  const passwords = createPasswordService(config.bcryptRounds, config.bcryptThreads);
+  const passwords = createPasswordService({
+    rounds: config.bcryptRounds,
+    threads: config.bcryptThreads,
+    queueLimit: config.hashQueue.limit,
+    queuePerClient: config.hashQueue.perClient,
+  });
+  const policy = createPasswordPolicy(config.passwordMinLength);
+  const events = createSecurityEvents(logger);
   const tokens = createTokenService({
     secret: config.jwt.secret,
     accessTtlSeconds: config.jwt.accessTtlSeconds,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
     clock,
   });
-  const throttleOptions = {
-    connection,
-    maxFailures: config.throttle.signinMaxFailures,
-    windowSeconds: config.throttle.windowSeconds,
-    maxRequestsPerIp: config.throttle.maxRequestsPerIp,
-  };
-  const failures = createFailureThrottle(throttleOptions);
+  const throttleOptions = { connection, clock, ...config.throttle, maxFailures: config.throttle.signinMaxFailures };
+  const attempts = createPasswordAttempts(throttleOptions);
   const credentialRequestThrottle = createSharedRequestThrottle(throttleOptions);
   const tokenRequestThrottle = createLocalRequestThrottle(throttleOptions);
+  const ipv6PrefixLength = config.throttle.ipv6PrefixLength;
   const roles = createRoleService();
   const users = createUserService(passwords);
   const userState = createUserStateService(clock);
@@ -46,14 +52,41 @@ export function createServices({ config, clock, logger, connection }: ServiceDep
     tokens,
     userState,
     refreshTtlSeconds: config.refreshToken.ttlSeconds,
+    maxSessionsPerUser: config.maxSessionsPerUser,
     clock,
-    logger,
+    events,
   });
-  const auth = createAuthService({ users, roles, passwords, tokens, sessions, userState, failures });
-  const account = createAccountService({ users, passwords, sessions, failures, connection });
-  const userAdmin = createUserAdminService({ users, roles, sessions, userState, connection });
-  const health = createHealthService(connection);
-  return { passwords, tokens, roles, users, userState, sessions, auth, account, userAdmin, credentialRequestThrottle, tokenRequestThrottle, health };
+  const auth = createAuthService({ users, roles, passwords, policy, tokens, sessions, userState, attempts, events, ipv6PrefixLength });
+  const account = createAccountService({
+    users,
+    passwords,
+    policy,
+    sessions,
+    tokens,
+    userState,
+    attempts,
+    events,
+    connection,
+    ipv6PrefixLength,
+  });
+  const userAdmin = createUserAdminService({ users, roles, sessions, userState, events, connection });
+  const health = createHealthService(connection, clock);
+  return {
+    passwords,
+    policy,
+    events,
+    tokens,
+    roles,
+    users,
+    userState,
+    sessions,
+    auth,
+    account,
+    userAdmin,
+    credentialRequestThrottle,
+    tokenRequestThrottle,
+    health,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import { ROLE_NAMES } from '../config/roles';
+import { ROLE_NAMES, toAuthority } from '../config/roles';
 import { Role } from '../models/role.model';
 import { AppError, Messages } from '../utils/app-error';
 
@@ -10,6 +10,8 @@ export interface RoleService {
   findByNames(names: readonly string[]): Promise<Map<string, Types.ObjectId>>;
   /** The ids of `names`, in order; 400 "Failed! Role <name> does not exist!" for the first unknown one. */
   resolve(names: readonly string[]): Promise<Types.ObjectId[]>;
+  /** `ROLE_*` names of role ids, from memory: roles are seeded once and never change. */
+  authorities(ids: readonly Types.ObjectId[]): Promise<string[]>;
 }
 
 async function findByNames(names: readonly string[]): Promise<Map<string, Types.ObjectId>> {
@@ -18,6 +20,12 @@ async function findByNames(names: readonly string[]): Promise<Map<string, Types.
 }
 
 export function createRoleService(): RoleService {
+  let namesById: Promise<Map<string, string>> | undefined;
+  const loadNames = async () => {
+    const roles = await Role.find({}, { name: 1 }).lean();
+    return new Map(roles.map((role) => [role._id.toHexString(), role.name]));
+  };
+
   return {
     async seed() {
       await Role.bulkWrite(
@@ -36,6 +44,20 @@ export function createRoleService(): RoleService {
         const id = found.get(name);
         if (id === undefined) throw new AppError(400, 'ROLE_NOT_FOUND', Messages.roleMissing(name));
         return id;
+      });
+    },
+
+    async authorities(ids) {
+      namesById ??= loadNames();
+      let names = await namesById.catch(() => undefined);
+      // An id not seen yet means the roles were (re)seeded since: read them again once.
+      if (!names || ids.some((id) => !names!.has(id.toHexString()))) {
+        namesById = loadNames();
+        names = await namesById;
+      }
+      return ids.flatMap((id) => {
+        const name = names.get(id.toHexString());
+        return name === undefined ? [] : [toAuthority(name)];
       });
     },
   };

@@ -1,8 +1,9 @@
 import { Types, type ClientSession } from 'mongoose';
-import type { Logger } from '../config/logger';
 import { MAX_ROTATED_TOKENS, RefreshToken } from '../models/refresh-token.model';
 import { AppError, Messages } from '../utils/app-error';
 import type { Clock } from '../utils/clock';
+import { afterCursor, decodeCursor, encodeCursor } from '../utils/cursor';
+import type { SecurityEvents } from './security-events';
 import type { TokenService } from './token.service';
 import type { UserStateService } from './user-state.service';
 
@@ -22,6 +23,12 @@ export interface SessionView {
   current: boolean;
 }
 
+export interface SessionPage {
+  sessions: SessionView[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
 export interface IssuedRefreshToken {
   sessionId: string;
   refreshToken: string;
@@ -29,16 +36,27 @@ export interface IssuedRefreshToken {
   expiresAt: Date;
 }
 
-export type RevokeReason = 'signout' | 'signout_all' | 'reuse' | 'revoked_by_user' | 'password_change' | 'disabled';
+export type RevokeReason =
+  | 'signout'
+  | 'signout_all'
+  | 'reuse'
+  | 'revoked_by_user'
+  | 'password_change'
+  | 'disabled'
+  | 'session_limit';
 
 export interface SessionService {
-  /** A new session for a sign-in; its refresh token expires after the configured TTL. */
-  start(userId: Types.ObjectId, ctx: ClientContext): Promise<IssuedRefreshToken>;
+  /**
+   * A new session for a sign-in; its refresh token expires after the configured TTL. Beyond
+   * the cap of sessions per user, the least recently used ones end.
+   */
+  start(userId: Types.ObjectId, ctx: ClientContext, session?: ClientSession): Promise<IssuedRefreshToken>;
   /** Exchanges a refresh token for a new one in the same session (403 AppErrors otherwise). */
-  rotate(refreshToken: string, ctx: ClientContext): Promise<IssuedRefreshToken & { userId: string }>;
+  rotate(refreshToken: string, ctx: ClientContext): Promise<IssuedRefreshToken & { userId: string; tokenVersion: number }>;
   /** Revokes the session a refresh token belongs to; unknown or revoked tokens are a no-op. */
   revokeByToken(refreshToken: string): Promise<void>;
-  list(userId: string, currentSessionId: string | undefined): Promise<SessionView[]>;
+  /** Active sessions, most recently used first, a page at a time. */
+  list(userId: string, currentSessionId: string | undefined, page: { limit: number; cursor?: string | undefined }): Promise<SessionPage>;
   /** 404 unless `sessionId` is one of the user's sessions. */
   revoke(userId: string, sessionId: string): Promise<void>;
   /** Revokes every active session of the user but `exceptSessionId`; returns how many. */
@@ -50,9 +68,14 @@ export interface SessionServiceDeps {
   tokens: TokenService;
   userState: UserStateService;
   refreshTtlSeconds: number;
+  /** Active sessions a user may have; a sign-in beyond it ends the least recently used. */
+  maxSessionsPerUser: number;
   clock: Clock;
-  logger: Logger;
+  events: SecurityEvents;
 }
+
+/** Sessions ended per sign-in at most when a user is over the cap (it converges over sign-ins). */
+const TRIM_BATCH = 1000;
 
 const MAX_USER_AGENT = 512;
 
@@ -64,7 +87,7 @@ const ctxFields = (ctx: ClientContext) => ({
 const refreshError = (code: string, message: string) => new AppError(403, code, message);
 
 export function createSessionService(deps: SessionServiceDeps): SessionService {
-  const { tokens, userState, refreshTtlSeconds, clock, logger } = deps;
+  const { tokens, userState, refreshTtlSeconds, maxSessionsPerUser, clock, events } = deps;
   const byHash = (hash: string) => ({ $or: [{ rootHash: hash }, { 'rotated.hash': hash }] });
 
   async function revokeForReuse(family: { _id: Types.ObjectId; user: Types.ObjectId }, ctx: ClientContext) {
@@ -72,25 +95,48 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       { _id: family._id, revokedAt: null },
       { $set: { revokedAt: new Date(clock()), revokedReason: 'reuse' } },
     );
-    logger.warn(
-      { event: 'refresh_token_reuse', userId: family.user.toString(), sessionId: family._id.toString(), ...ctx },
-      'security: a superseded refresh token was presented; the session is revoked',
+    events.record('refresh_token_reuse', { userId: family.user.toString(), sessionId: family._id.toString(), ...ctx });
+  }
+
+  /**
+   * Ends the user's active sessions beyond the `keep` most recently used. Idempotent, so
+   * concurrent sign-ins may all run it: the result is the same set of survivors. It reads
+   * only index keys: at most `keep` skipped and a batch returned.
+   */
+  async function trim(userId: Types.ObjectId, keep: number): Promise<void> {
+    const beyond = await RefreshToken.find({ user: userId, revokedAt: null }, { _id: 1 })
+      .sort({ lastUsedAt: -1, _id: -1 })
+      .skip(keep)
+      .limit(TRIM_BATCH)
+      .lean();
+    if (beyond.length === 0) return;
+    await RefreshToken.updateMany(
+      { _id: { $in: beyond.map((f) => f._id) }, revokedAt: null },
+      { $set: { revokedAt: new Date(clock()), revokedReason: 'session_limit' } },
     );
   }
 
   return {
-    async start(userId, ctx) {
+    async start(userId, ctx, session) {
       const { token, hash } = tokens.newRefreshToken();
       const now = clock();
       const expiresAt = new Date(now + refreshTtlSeconds * 1000);
-      const family = await RefreshToken.create({
+      const doc = {
         user: userId,
         rootHash: hash,
         expiresAt,
         lastUsedAt: new Date(now),
         ...ctxFields(ctx),
-      });
-      return { sessionId: family._id.toString(), refreshToken: token, expiresAt };
+      };
+      // The trim keeps one place free and runs beside the insert rather than after it: the
+      // new session is the most recently used, so whether the trim sees it or not, at most
+      // the cap remain. Inside a transaction (a password change, which has just ended every
+      // session) there is nothing to trim.
+      const [[family]] = await Promise.all([
+        RefreshToken.create([doc], { session }),
+        session ? undefined : trim(userId, maxSessionsPerUser - 1),
+      ]);
+      return { sessionId: family!._id.toString(), refreshToken: token, expiresAt };
     },
 
     async rotate(refreshToken, ctx) {
@@ -146,7 +192,13 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           },
         );
         if (written.modifiedCount === 1) {
-          return { userId, sessionId: family._id.toString(), refreshToken: next.token, expiresAt: family.expiresAt };
+          return {
+            userId,
+            tokenVersion: state.tokenVersion,
+            sessionId: family._id.toString(),
+            refreshToken: next.token,
+            expiresAt: family.expiresAt,
+          };
         }
       }
       throw new AppError(409, 'REFRESH_CONFLICT', 'The session changed during the refresh; please retry');
@@ -159,22 +211,33 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       );
     },
 
-    async list(userId, currentSessionId) {
+    async list(userId, currentSessionId, { limit, cursor }) {
       const families = await RefreshToken.find(
-        { user: userId, revokedAt: null, expiresAt: { $gt: new Date(clock()) } },
+        {
+          user: userId,
+          revokedAt: null,
+          expiresAt: { $gt: new Date(clock()) },
+          ...(cursor === undefined ? {} : afterCursor('lastUsedAt', decodeCursor(cursor))),
+        },
         { createdAt: 1, lastUsedAt: 1, expiresAt: 1, userAgent: 1, ip: 1 },
       )
-        .sort({ lastUsedAt: -1 })
+        .sort({ lastUsedAt: -1, _id: -1 })
+        .limit(limit + 1)
         .lean();
-      return families.map((f) => ({
-        id: f._id.toString(),
-        createdAt: f.createdAt,
-        lastUsedAt: f.lastUsedAt,
-        expiresAt: f.expiresAt,
-        userAgent: f.userAgent ?? null,
-        ip: f.ip ?? null,
-        current: f._id.toString() === currentSessionId,
-      }));
+      const page = families.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        sessions: page.map((f) => ({
+          id: f._id.toString(),
+          createdAt: f.createdAt,
+          lastUsedAt: f.lastUsedAt,
+          expiresAt: f.expiresAt,
+          userAgent: f.userAgent ?? null,
+          ip: f.ip ?? null,
+          current: f._id.toString() === currentSessionId,
+        })),
+        nextCursor: families.length > limit && last ? encodeCursor({ at: last.lastUsedAt, id: last._id }) : null,
+      };
     },
 
     async revoke(userId, sessionId) {

@@ -13,10 +13,15 @@ export interface AccessTokenClaims {
   userId: string;
   /** The session (refresh-token family) the token was issued in. */
   sessionId: string | undefined;
+  /**
+   * The user's token version when the token was issued. A password change moves the
+   * version on, and the guard refuses tokens of an older one.
+   */
+  version: number;
 }
 
 export interface TokenService {
-  signAccessToken(userId: string, sessionId: string): string;
+  signAccessToken(userId: string, sessionId: string, version: number): string;
   /** Throws AppError 401 (expired, or any other invalid token). */
   verifyAccessToken(token: string): AccessTokenClaims;
   /** A new opaque refresh token and the hash under which it is stored. */
@@ -27,10 +32,13 @@ export interface TokenService {
 export interface TokenServiceOptions {
   secret: string;
   accessTtlSeconds: number;
+  /** `iss` and `aud` of every token, checked on every token: a token minted for another service with the same key is refused. */
+  issuer: string;
+  audience: string;
   clock: Clock;
 }
 
-export function createTokenService({ secret, accessTtlSeconds, clock }: TokenServiceOptions): TokenService {
+export function createTokenService({ secret, accessTtlSeconds, issuer, audience, clock }: TokenServiceOptions): TokenService {
   // A KeyObject made once: given a string, jsonwebtoken re-imports the key on every call,
   // which costs far more than the HMAC itself.
   const key: KeyObject = createSecretKey(Buffer.from(secret, 'utf8'));
@@ -38,11 +46,13 @@ export function createTokenService({ secret, accessTtlSeconds, clock }: TokenSer
   const verified = new Map<string, { claims: AccessTokenClaims; expiresAt: number }>();
 
   return {
-    signAccessToken(userId, sessionId) {
-      return jwt.sign({ iat: nowSeconds(), sid: sessionId }, key, {
+    signAccessToken(userId, sessionId, version) {
+      return jwt.sign({ iat: nowSeconds(), sid: sessionId, ver: version }, key, {
         algorithm: ALGORITHM,
         subject: userId,
         expiresIn: accessTtlSeconds,
+        issuer,
+        audience,
       });
     },
 
@@ -59,23 +69,33 @@ export function createTokenService({ secret, accessTtlSeconds, clock }: TokenSer
 
       let payload: string | jwt.JwtPayload;
       try {
-        payload = jwt.verify(token, key, { algorithms: [ALGORITHM], clockTimestamp: nowSeconds() });
+        payload = jwt.verify(token, key, { algorithms: [ALGORITHM], clockTimestamp: nowSeconds(), issuer, audience });
       } catch (err) {
         if (err instanceof jwt.TokenExpiredError) {
           throw new AppError(401, 'TOKEN_EXPIRED', Messages.tokenExpired);
         }
         throw new AppError(401, 'TOKEN_INVALID', Messages.unauthorized);
       }
-      if (typeof payload === 'string' || typeof payload.sub !== 'string' || !OBJECT_ID_PATTERN.test(payload.sub)) {
+      // jsonwebtoken accepts a token without `exp`: ours always carry one, so one without it
+      // was not made here, and would never expire.
+      if (
+        typeof payload === 'string' ||
+        typeof payload.exp !== 'number' ||
+        typeof payload.sub !== 'string' ||
+        !OBJECT_ID_PATTERN.test(payload.sub)
+      ) {
         throw new AppError(401, 'TOKEN_INVALID', Messages.unauthorized);
       }
       const sid: unknown = payload.sid;
-      const claims = { userId: payload.sub, sessionId: typeof sid === 'string' && OBJECT_ID_PATTERN.test(sid) ? sid : undefined };
-      // jsonwebtoken accepts a token without `exp`; ours always carry one, others are not kept.
-      if (typeof payload.exp === 'number') {
-        verified.set(token, { claims, expiresAt: payload.exp });
-        if (verified.size > VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
-      }
+      const ver: unknown = payload.ver;
+      const claims = {
+        // Ids are compared and cached in their canonical (lower-case) form.
+        userId: payload.sub.toLowerCase(),
+        sessionId: typeof sid === 'string' && OBJECT_ID_PATTERN.test(sid) ? sid.toLowerCase() : undefined,
+        version: typeof ver === 'number' && Number.isSafeInteger(ver) ? ver : 0,
+      };
+      verified.set(token, { claims, expiresAt: payload.exp });
+      if (verified.size > VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
       return claims;
     },
 

@@ -1,73 +1,131 @@
-import type { Connection } from 'mongoose';
+import { Types, type ClientSession, type Connection } from 'mongoose';
 import { atomically } from '../db/transaction';
+import { User } from '../models/user.model';
 import { AppError } from '../utils/app-error';
 import type { ListUsersQuery } from '../validations/user.validation';
 import type { RoleService } from './role.service';
-import type { SessionService } from './session.service';
+import type { SecurityEvents } from './security-events';
+import type { ClientContext, SessionService } from './session.service';
 import { userNotFound, type UserPage, type UserService, type UserView } from './user.service';
 import type { UserStateService } from './user-state.service';
 
 /**
  * Admin actions on users. Each one drops this instance's cached user state, so it applies
- * here at once; other instances see it within the cache's half second.
+ * here at once; other instances see it within the cache's half second. Ids arrive in their
+ * canonical form (lower-case hex, see the validation schemas) and are compared as ObjectIds.
  */
 export interface UserAdminService {
   list(query: ListUsersQuery): Promise<UserPage>;
   get(userId: string): Promise<UserView>;
-  setRoles(actorId: string, userId: string, roleNames: readonly string[]): Promise<UserView>;
-  setDisabled(actorId: string, userId: string, disabled: boolean): Promise<UserView>;
-  remove(actorId: string, userId: string): Promise<void>;
+  setRoles(actorId: string, userId: string, roleNames: readonly string[], ctx: ClientContext): Promise<UserView>;
+  setDisabled(actorId: string, userId: string, disabled: boolean, ctx: ClientContext): Promise<UserView>;
+  remove(actorId: string, userId: string, ctx: ClientContext): Promise<void>;
 }
 
-// Admins may not lock themselves out: the last admin could otherwise leave none.
+// Admins may not lock themselves out, and nobody may remove the last active admin: with none
+// left, only direct database access could make one again.
 const selfLockout = (what: string) =>
   new AppError(409, 'SELF_LOCKOUT', `You cannot ${what} your own account; ask another admin.`);
+const lastAdmin = () =>
+  new AppError(409, 'LAST_ADMIN', 'This would leave no active admin; make another user admin first.');
+
+const GUARD_COLLECTION = 'guards';
+const ADMINS_GUARD = 'active-admins';
 
 export function createUserAdminService(deps: {
   users: UserService;
   roles: RoleService;
   sessions: SessionService;
   userState: UserStateService;
+  events: SecurityEvents;
   connection: Connection;
 }): UserAdminService {
-  const { users, roles, sessions, userState, connection } = deps;
+  const { users, roles, sessions, userState, events, connection } = deps;
+  const guards = () => connection.collection<{ _id: string; writes: number }>(GUARD_COLLECTION);
+  let guardReady: Promise<unknown> | undefined;
+
+  const adminRoleId = async () => {
+    const id = (await roles.findByNames(['admin'])).get('admin');
+    if (!id) throw new Error('the admin role is missing (roles are seeded at start-up)');
+    return id;
+  };
+  const activeAdmin = async (filter: Record<string, unknown>, session: ClientSession | undefined) =>
+    User.exists({ roles: await adminRoleId(), disabled: { $ne: true }, ...filter }).session(session ?? null);
+
+  /**
+   * Runs a change that may take an admin away, and keeps it only if an active admin is left.
+   *
+   * Two such changes at once (two admins demoting each other) would each see the other
+   * still active in its own snapshot and both commit: a write skew that no single-document
+   * condition prevents. So each transaction first writes one shared guard document; of two
+   * concurrent ones the second meets a write conflict, is retried once the first has
+   * committed, and then sees its result. Without transactions (a standalone mongod, for
+   * development only) the check runs before the change and a race is not excluded.
+   */
+  function keepingAnAdmin<T>(targetId: Types.ObjectId, change: (session: ClientSession | undefined) => Promise<T>): Promise<T> {
+    guardReady ??= guards().updateOne({ _id: ADMINS_GUARD }, { $setOnInsert: { writes: 0 } }, { upsert: true });
+    return guardReady.then(() =>
+      atomically(connection, async (session) => {
+        if (!session) {
+          if (!(await activeAdmin({ _id: { $ne: targetId } }, undefined))) {
+            if (await activeAdmin({ _id: targetId }, undefined)) throw lastAdmin();
+          }
+          return change(undefined);
+        }
+        await guards().updateOne({ _id: ADMINS_GUARD }, { $inc: { writes: 1 } }, { session });
+        const result = await change(session);
+        if (!(await activeAdmin({}, session))) throw lastAdmin();
+        return result;
+      }),
+    );
+  }
 
   return {
     list: (query) => users.list(query),
     get: (userId) => users.get(userId),
 
-    async setRoles(actorId, userId, roleNames) {
+    async setRoles(actorId, userId, roleNames, ctx) {
+      const target = new Types.ObjectId(userId);
       const requested = [...new Set(roleNames)];
       const roleIds = await roles.resolve(requested);
-      if (actorId === userId && !requested.includes('admin')) throw selfLockout('remove the admin role from');
+      const keepsAdmin = requested.includes('admin');
+      if (target.equals(actorId) && !keepsAdmin) throw selfLockout('remove the admin role from');
 
-      if (!(await users.setRoles(userId, roleIds))) throw userNotFound();
+      const apply = (session?: ClientSession) => users.setRoles(userId, roleIds, session);
+      const found = keepsAdmin ? await apply() : await keepingAnAdmin(target, apply);
+      if (!found) throw userNotFound();
       userState.invalidate(userId);
+      events.record('roles_changed', { userId, actorId, ...ctx, detail: { roles: requested } });
       return users.get(userId);
     },
 
-    async setDisabled(actorId, userId, disabled) {
-      if (disabled && actorId === userId) throw selfLockout('disable');
+    async setDisabled(actorId, userId, disabled, ctx) {
+      const target = new Types.ObjectId(userId);
+      if (disabled && target.equals(actorId)) throw selfLockout('disable');
       // The flag and the revoked sessions go together, or neither does.
-      const found = await atomically(connection, async (session) => {
+      const apply = async (session: ClientSession | undefined) => {
         if (!(await users.setDisabled(userId, disabled, session))) return false;
         if (disabled) await sessions.revokeAll(userId, 'disabled', undefined, session);
         return true;
-      });
+      };
+      const found = disabled ? await keepingAnAdmin(target, apply) : await atomically(connection, apply);
       if (!found) throw userNotFound();
       userState.invalidate(userId);
+      events.record(disabled ? 'user_disabled' : 'user_enabled', { userId, actorId, ...ctx });
       return users.get(userId);
     },
 
-    async remove(actorId, userId) {
-      if (actorId === userId) throw selfLockout('delete');
-      const found = await atomically(connection, async (session) => {
+    async remove(actorId, userId, ctx) {
+      const target = new Types.ObjectId(userId);
+      if (target.equals(actorId)) throw selfLockout('delete');
+      const found = await keepingAnAdmin(target, async (session) => {
         if (!(await users.remove(userId, session))) return false;
         await sessions.deleteAllOf(userId, session);
         return true;
       });
       if (!found) throw userNotFound();
       userState.invalidate(userId);
+      events.record('user_deleted', { userId, actorId, ...ctx });
     },
   };
 }

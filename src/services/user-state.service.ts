@@ -6,10 +6,15 @@ import { OBJECT_ID_PATTERN } from '../utils/object-id';
 export interface UserState {
   roles: string[];
   disabled: boolean;
+  /** Access tokens issued under an older version (before a password change) are refused. */
+  tokenVersion: number;
 }
 
 export interface UserStateService {
-  /** Roles and status of a user, at most `maxAgeMs` old; undefined when the user does not exist. */
+  /**
+   * Roles and status of a user, at most `maxAgeMs` old; undefined when the user does not exist.
+   * `userId` in its canonical form (lower-case hex), as tokens and validated ids carry it.
+   */
   get(userId: string): Promise<UserState | undefined>;
   /**
    * The same answer without waiting, when a fresh one is already in memory (`{ state }`);
@@ -39,12 +44,14 @@ export function createUserStateService(clock: Clock, maxAgeMs = 500): UserStateS
   const cache = new Map<string, Entry>();
 
   const load = async (userId: string): Promise<UserState | undefined> => {
-    const [user] = await User.aggregate<{ disabled?: boolean; roleDocs: { name: string }[] }>([
+    const [user] = await User.aggregate<{ disabled?: boolean; tokenVersion?: number; roleDocs: { name: string }[] }>([
       { $match: { _id: new Types.ObjectId(userId) } },
       { $lookup: { from: 'roles', localField: 'roles', foreignField: '_id', as: 'roleDocs' } },
-      { $project: { disabled: 1, 'roleDocs.name': 1 } },
+      { $project: { disabled: 1, tokenVersion: 1, 'roleDocs.name': 1 } },
     ]);
-    return user ? { roles: user.roleDocs.map((r) => r.name), disabled: user.disabled === true } : undefined;
+    return user
+      ? { roles: user.roleDocs.map((r) => r.name), disabled: user.disabled === true, tokenVersion: user.tokenVersion ?? 0 }
+      : undefined;
   };
 
   return {

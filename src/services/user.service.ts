@@ -4,13 +4,15 @@ import { toAuthority } from '../config/roles';
 import { Role } from '../models/role.model';
 import { User, normalizeKey } from '../models/user.model';
 import { AppError, Messages } from '../utils/app-error';
-import type { PasswordService } from './password.service';
+import type { PasswordService } from './password';
 
 export interface NewUser {
   username: string;
   email: string;
   password: string;
   roleIds: readonly Types.ObjectId[];
+  /** Who asked (client address key), for the hashing queue's turns. */
+  client?: string;
 }
 
 /** What the API shows of a user: never the password hash. */
@@ -38,7 +40,7 @@ export interface UserService {
   get(userId: string): Promise<UserView>;
   list(query: { page: number; limit: number; q?: string | undefined }): Promise<UserPage>;
   /** Each returns false when there is no such user. */
-  setRoles(userId: string, roleIds: readonly Types.ObjectId[]): Promise<boolean>;
+  setRoles(userId: string, roleIds: readonly Types.ObjectId[], session?: ClientSession): Promise<boolean>;
   setDisabled(userId: string, disabled: boolean, session?: ClientSession): Promise<boolean>;
   remove(userId: string, session?: ClientSession): Promise<boolean>;
 }
@@ -82,7 +84,7 @@ async function toViews(users: LeanUser[]): Promise<UserView[]> {
 
 export function createUserService(passwords: PasswordService): UserService {
   return {
-    async create({ username, email, password, roleIds }) {
+    async create({ username, email, password, roleIds, client }) {
       const usernameKey = normalizeKey(username);
       const emailKey = normalizeKey(email);
       // Checked before hashing so that a taken name costs no bcrypt work. This is only a
@@ -94,7 +96,7 @@ export function createUserService(passwords: PasswordService): UserService {
       if (nameTaken) throw new AppError(400, 'USERNAME_TAKEN', Messages.usernameTaken);
       if (emailTaken) throw new AppError(400, 'EMAIL_TAKEN', Messages.emailTaken);
 
-      const hash = await passwords.hash(password);
+      const hash = await passwords.hash(password, client);
       try {
         const user = await User.create({ username, email, password: hash, roles: [...roleIds] });
         return { id: user.id };
@@ -136,8 +138,8 @@ export function createUserService(passwords: PasswordService): UserService {
       return { users: await toViews(users), page, limit, total };
     },
 
-    async setRoles(userId, roleIds) {
-      const result = await User.updateOne({ _id: userId }, { $set: { roles: [...roleIds] } });
+    async setRoles(userId, roleIds, session) {
+      const result = await User.updateOne({ _id: userId }, { $set: { roles: [...roleIds] } }, { session });
       return result.matchedCount === 1;
     },
 

@@ -11,6 +11,8 @@ declare module 'express-serve-static-core' {
       sessionId: string | undefined;
       /** Current role names (read by verifyToken; empty from optionalToken). */
       roles: string[];
+      /** The token version the access token was issued under (see TokenService). */
+      tokenVersion: number;
     };
   }
 }

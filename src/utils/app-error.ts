@@ -38,6 +38,8 @@ export const Messages = {
   accountDisabled: 'User account is disabled.',
   tooManyFailures: 'Too many failed sign-in attempts. Please try again later.',
   tooManyRequests: 'Too many requests. Please try again later.',
+  accountThrottled: 'Too many failed sign-in attempts for this account. Please try again later.',
+  busy: 'The service is busy; please retry shortly.',
 } as const;
 
 /** A 429 with the Retry-After header, in whole seconds (at least 1). */

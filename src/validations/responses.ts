@@ -12,6 +12,10 @@ export const errorReply = z
     errors: z.array(fieldError).optional().meta({ description: 'Which fields failed (400 VALIDATION_FAILED)' }),
     retryAfterSeconds: z.number().int().optional().meta({ description: 'On 429, as in Retry-After' }),
     accessToken: z.null().optional().meta({ description: 'On 401 Invalid Password!, as the original API sent' }),
+    rule: z
+      .enum(['min_length', 'common', 'contains_username', 'contains_email'])
+      .optional()
+      .meta({ description: 'On 400 WEAK_PASSWORD: the password rule that was broken' }),
   })
   .meta({ id: 'Error' });
 
@@ -40,6 +44,15 @@ export const refreshReply = z
     refreshToken: z.string().optional().meta({ description: 'The rotated token; absent in cookie transport' }),
   })
   .meta({ id: 'RefreshReply' });
+
+export const passwordChangedReply = z
+  .object({
+    message: z.string(),
+    revokedSessions: z.number().int().meta({ description: 'Sessions ended, the one of this request included' }),
+    accessToken: z.string().meta({ description: 'For the new session; tokens issued before the change are refused' }),
+    refreshToken: z.string().optional().meta({ description: 'The new session\'s; absent in cookie transport' }),
+  })
+  .meta({ id: 'PasswordChanged' });
 
 export const revokedReply = z
   .object({ message: z.string(), revokedSessions: z.number().int() })
@@ -76,6 +89,7 @@ export const sessionList = z
         current: z.boolean().meta({ description: 'The session of the access token used for this request' }),
       }),
     ),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page' }),
   })
   .meta({ id: 'SessionList' });
 

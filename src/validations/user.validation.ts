@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { passwordSchema, roleNamesSchema } from './fields';
 import { OBJECT_ID_PATTERN } from '../utils/object-id';
 
-const objectId = z.string().regex(OBJECT_ID_PATTERN, 'must be a 24-character hex id');
+// Ids are accepted in any letter case and canonicalised to lower case here, at the edge, so
+// that every comparison and cache key after this sees one spelling of an id.
+const objectId = z
+  .string()
+  .regex(OBJECT_ID_PATTERN, 'must be a 24-character hex id')
+  .transform((id) => id.toLowerCase());
 
 export const userIdParams = z.strictObject({ userId: objectId });
 export const sessionIdParams = z.strictObject({ sessionId: objectId });
@@ -10,6 +15,18 @@ export const sessionIdParams = z.strictObject({ sessionId: objectId });
 export const changePasswordSchema = z.strictObject({
   currentPassword: z.string().min(1, 'is required').max(1024),
   newPassword: passwordSchema,
+  // As at sign-in: where the new session's refresh token goes (the reply's body by default).
+  refreshTokenTransport: z.enum(['body', 'cookie']).optional(),
+});
+
+export const listSessionsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a nextCursor from an earlier page')
+    .optional()
+    .meta({ description: 'The nextCursor of the previous page' }),
 });
 
 export const listUsersQuery = z.strictObject({
@@ -35,4 +52,5 @@ export const setRolesSchema = z.strictObject({
 
 export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;
 export type ListUsersQuery = z.infer<typeof listUsersQuery>;
+export type ListSessionsQuery = z.infer<typeof listSessionsQuery>;
 export type SetRolesInput = z.infer<typeof setRolesSchema>;

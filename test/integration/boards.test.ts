@@ -127,3 +127,29 @@ describe('boards under /api/test', () => {
     });
   });
 });
+
+describe('access token claims', () => {
+  const sign = (claims: object, options: jwt.SignOptions = {}) =>
+    jwt.sign(claims, TEST_JWT_SECRET, { algorithm: 'HS256', ...options });
+
+  it('carries exp, iss and aud', async () => {
+    const { app } = buildApp();
+    const { accessToken } = await signIn(app, await createUser());
+    const claims = jwt.decode(accessToken) as jwt.JwtPayload;
+    expect(claims).toMatchObject({ iss: 'auth-api', aud: 'auth-api', exp: expect.any(Number), sub: expect.any(String) });
+  });
+
+  it.each([
+    ['no exp', {}, { issuer: 'auth-api', audience: 'auth-api' }],
+    ['another issuer', {}, { issuer: 'other-service', audience: 'auth-api', expiresIn: 60 }],
+    ['another audience', {}, { issuer: 'auth-api', audience: 'other-api', expiresIn: 60 }],
+    ['no issuer or audience', {}, { expiresIn: 60 }],
+  ] as const)('refuses a token with the right key but %s', async (_label, extra, options) => {
+    const { app } = buildApp();
+    const user = await createUser();
+    const token = sign({ ...extra, sub: user.id }, options);
+    const res = await request(app).get('/api/test/user').set('x-access-token', token);
+    expect(res.status).toBe(401);
+    expect(res.body.message).toBe('Unauthorized!');
+  });
+});

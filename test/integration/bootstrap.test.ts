@@ -39,4 +39,36 @@ describe('start-up data', () => {
     expect(users).toHaveLength(1);
     expect(await bcrypt.compare(admin.password, users[0]!.password)).toBe(true);
   });
+
+  describe('when no active admin is left', () => {
+    async function adminRemovedByHand() {
+      const { app, services } = buildApp();
+      await bootstrapData({ ...services, logger }, admin);
+      const userRole = await Role.findOne({ name: 'user' }).lean();
+      await User.updateOne({ username: admin.username }, { $set: { roles: [userRole!._id], disabled: true } });
+      return { app, services };
+    }
+
+    it('gives the configured account every role back and enables it, when its password is ADMIN_PASSWORD', async () => {
+      const { app, services } = await adminRemovedByHand();
+      await bootstrapData({ ...services, logger }, admin);
+      const session = await signIn(app, admin);
+      expect(session.roles.sort()).toEqual(['ROLE_ADMIN', 'ROLE_MODERATOR', 'ROLE_USER']);
+      await request(app).get('/api/test/admin').set('x-access-token', session.accessToken).expect(200);
+    });
+
+    it('leaves an account of that name alone when its password is another (someone else registered it)', async () => {
+      const { services } = await adminRemovedByHand();
+      await bootstrapData({ ...services, logger }, { ...admin, password: 'a-different-password' });
+      const stored = (await User.findOne({ username: admin.username }).lean())!;
+      expect(stored.disabled).toBe(true);
+      expect(stored.roles).toHaveLength(1);
+    });
+  });
+
+  it('does not create an initial admin with a weak password', async () => {
+    const { services } = buildApp();
+    await bootstrapData({ ...services, logger }, { ...admin, password: 'password1' });
+    expect(await User.countDocuments()).toBe(0);
+  });
 });

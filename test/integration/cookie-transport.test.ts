@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import request from 'supertest';
 import { RefreshToken } from '../../src/models/refresh-token.model';
 import { buildApp } from '../helpers/app';
@@ -98,5 +99,77 @@ describe('refresh token in a cookie', () => {
       .set('Access-Control-Request-Method', 'POST');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     expect(other.headers['access-control-allow-credentials']).toBeUndefined();
+  });
+});
+
+describe('the cookie is acted on only for allowed pages, and read unambiguously', () => {
+  const refresh = (app: Parameters<typeof request>[0], cookie: string) =>
+    request(app).post('/api/auth/refreshtoken').set('Cookie', `refreshToken=${cookie}`);
+
+  it('refuses a cross-site request that carries the cookie, by Origin or by Sec-Fetch-Site', async () => {
+    const { app, cookie } = await cookieSignin();
+    for (const [header, value] of [
+      ['Origin', 'https://evil.example'],
+      ['Origin', 'null'],
+      ['Sec-Fetch-Site', 'cross-site'],
+    ] as const) {
+      const res = await refresh(app, cookie.value).set(header, value).send({});
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('ORIGIN_NOT_ALLOWED');
+      const signout = await request(app).post('/api/auth/signout').set('Cookie', `refreshToken=${cookie.value}`).set(header, value).send({});
+      expect(signout.status).toBe(403);
+    }
+    // The session is untouched by the refused requests.
+    expect((await RefreshToken.findOne().lean())!.revokedAt).toBeNull();
+  });
+
+  it('accepts the SPA origin, the service\'s own pages, same-site fetches and non-browser clients', async () => {
+    const { app, cookie } = await cookieSignin();
+    let current = cookie.value;
+    const cases: [string, string][] = [
+      ['Origin', 'http://localhost:8081'],
+      ['Sec-Fetch-Site', 'same-origin'],
+      ['Sec-Fetch-Site', 'same-site'],
+    ];
+    for (const [header, value] of cases) {
+      const res = await refresh(app, current).set(header, value).send({});
+      expect(res.status).toBe(200);
+      current = refreshCookie(res)!.value;
+    }
+    const server = (app as { listen: (port: number) => Server }).listen(0);
+    try {
+      const port = (server.address() as { port: number }).port;
+      const own = await request(server).post('/api/auth/refreshtoken').set('Cookie', `refreshToken=${current}`).set('Origin', `http://127.0.0.1:${port}`).send({});
+      expect(own.status).toBe(200);
+      current = refreshCookie(own)!.value;
+    } finally {
+      server.close();
+    }
+    await refresh(app, current).send({}).expect(200);
+  });
+
+  it('refuses two refreshToken cookies (cookie tossing from a sibling subdomain)', async () => {
+    const { app, cookie, user } = await cookieSignin();
+    const attacker = await request(app)
+      .post('/api/auth/signin')
+      .send({ username: user.username, password: user.password, refreshTokenTransport: 'cookie' });
+    const tossed = refreshCookie(attacker)!.value;
+    for (const header of [`refreshToken=${tossed}; refreshToken=${cookie.value}`, `a=1;refreshToken=${tossed};  refreshToken=${cookie.value}`]) {
+      const res = await request(app).post('/api/auth/refreshtoken').set('Cookie', header).send({});
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('AMBIGUOUS_REFRESH_COOKIE');
+    }
+  });
+
+  it('signs out both sessions when the body names one and the cookie another', async () => {
+    const { app, cookie, user } = await cookieSignin();
+    const other = await request(app).post('/api/auth/signin').send({ username: user.username, password: user.password }).expect(200);
+    await request(app)
+      .post('/api/auth/signout')
+      .set('Cookie', `refreshToken=${cookie.value}`)
+      .send({ refreshToken: other.body.refreshToken })
+      .expect(200);
+    expect(await RefreshToken.countDocuments({ revokedAt: null })).toBe(0);
+    await refresh(app, cookie.value).send({}).expect(403);
   });
 });

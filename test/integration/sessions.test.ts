@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { RefreshToken } from '../../src/models/refresh-token.model';
 import { buildApp } from '../helpers/app';
@@ -286,5 +287,125 @@ describe('/api/users/me/sessions', () => {
   it('needs an access token', async () => {
     const { app } = buildApp();
     await request(app).get('/api/users/me/sessions').expect(403);
+  });
+});
+
+describe('sessions are bounded', () => {
+  /** Sessions inserted straight into the database, as years of sign-ins would leave them. */
+  async function insertSessions(userId: string, count: number, now: number) {
+    const batch = 10_000;
+    for (let start = 0; start < count; start += batch) {
+      const docs = Array.from({ length: Math.min(batch, count - start) }, (_, i) => ({
+        user: new Types.ObjectId(userId),
+        rootHash: `seeded-${userId}-${start + i}`,
+        rotated: [],
+        presentedGeneration: 0,
+        expiresAt: new Date(now + 86_400_000),
+        lastUsedAt: new Date(now - 1_000_000 + start + i),
+        createdAt: new Date(now - 1_000_000),
+        revokedAt: null,
+      }));
+      await RefreshToken.collection.insertMany(docs, { ordered: false });
+    }
+  }
+
+  it('ends the least recently used session when a sign-in goes beyond MAX_SESSIONS_PER_USER', async () => {
+    const { app, clock } = buildApp({ env: { MAX_SESSIONS_PER_USER: '3' } });
+    const user = await createUser();
+    const sessions = [];
+    for (let i = 0; i < 3; i += 1) {
+      sessions.push(await signIn(app, user));
+      clock.advance(1_000);
+    }
+    // The oldest is used again, so the second is now the least recently used.
+    await request(app).post(REFRESH).send({ refreshToken: sessions[0]!.refreshToken }).expect(200);
+    clock.advance(1_000);
+    await signIn(app, user);
+
+    expect(await RefreshToken.countDocuments({ user: user.id, revokedAt: null })).toBe(3);
+    await request(app).post(REFRESH).send({ refreshToken: sessions[1]!.refreshToken }).expect(403);
+    const ended = await RefreshToken.findOne({ user: user.id, revokedAt: { $ne: null } }).lean();
+    expect(ended?.revokedReason).toBe('session_limit');
+  });
+
+  it('holds the cap under 30 concurrent sign-ins', async () => {
+    // Every sign-in in flight holds a point of the failure limit until it succeeds: room for 30.
+    const { app } = buildApp({ env: { MAX_SESSIONS_PER_USER: '5', HASH_QUEUE_PER_CLIENT: '64', SIGNIN_MAX_FAILURES: '64' } });
+    const user = await createUser();
+    await Promise.all(Array.from({ length: 30 }, () => signIn(app, user)));
+    // Sign-ins that overlap may each see the others' sessions or not; the next one settles it.
+    await signIn(app, user);
+    expect(await RefreshToken.countDocuments({ user: user.id, revokedAt: null })).toBeLessThanOrEqual(5);
+  });
+
+  it('trims a user with 100,000 sessions in batches, and pages their list with a bounded reply', async () => {
+    const { app, clock } = buildApp({ env: { MAX_SESSIONS_PER_USER: '100' } });
+    const user = await createUser();
+    await insertSessions(user.id, 100_000, clock());
+    const session = await signIn(app, user);
+
+    // One page: the limit's worth, never the whole set.
+    const started = Date.now();
+    const first = await request(app).get('/api/users/me/sessions?limit=100').set('x-access-token', session.accessToken).expect(200);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(first.body.sessions).toHaveLength(100);
+    expect(first.body.sessions[0].current).toBe(true);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    expect(first.text.length).toBeLessThan(100 * 400);
+
+    // Each sign-in ends up to a batch of the excess, oldest first.
+    expect(await RefreshToken.countDocuments({ user: user.id, revokedAt: null })).toBe(100_001 - 1_000);
+  }, 120_000);
+
+  it('pages through the sessions with the cursor, most recently used first, without gaps or repeats', async () => {
+    const { app, clock } = buildApp();
+    const user = await createUser();
+    await insertSessions(user.id, 45, clock());
+    const session = await signIn(app, user);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: request.Response = await request(app)
+        .get('/api/users/me/sessions')
+        .query({ limit: 20, ...(cursor ? { cursor } : {}) })
+        .set('x-access-token', session.accessToken)
+        .expect(200);
+      seen.push(...res.body.sessions.map((s: { id: string }) => s.id));
+      cursor = res.body.nextCursor;
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(46);
+    const times = await RefreshToken.find({ _id: { $in: seen } }, { lastUsedAt: 1 }).lean();
+    const order = new Map(times.map((t) => [t._id.toString(), t.lastUsedAt.getTime()]));
+    const listed = seen.map((id) => order.get(id)!);
+    expect([...listed].sort((x, y) => y - x)).toEqual(listed);
+  });
+
+  it('reads the list from the index: keys examined stay near the page size with 20,000 sessions', async () => {
+    const { clock, services } = buildApp();
+    const user = await createUser();
+    await insertSessions(user.id, 20_000, clock());
+    const filter = { user: new Types.ObjectId(user.id), revokedAt: null, expiresAt: { $gt: new Date(clock()) } };
+    const plan = (await RefreshToken.find(filter).sort({ lastUsedAt: -1, _id: -1 }).limit(21).explain('executionStats')) as unknown as {
+      executionStats: { totalKeysExamined: number; totalDocsExamined: number };
+      queryPlanner: { winningPlan: unknown };
+    };
+    expect(JSON.stringify(plan.queryPlanner.winningPlan)).toContain('IXSCAN');
+    expect(JSON.stringify(plan.queryPlanner.winningPlan)).not.toContain('SORT"');
+    expect(plan.executionStats.totalKeysExamined).toBeLessThanOrEqual(22);
+    // And the service's own query answers with one page.
+    const page = await services.sessions.list(user.id, undefined, { limit: 20 });
+    expect(page.sessions).toHaveLength(20);
+  }, 60_000);
+
+  it('refuses a cursor it did not make', async () => {
+    const { app } = buildApp();
+    const session = await signIn(app, await createUser());
+    for (const cursor of ['abc', Buffer.from('12.zz').toString('base64url'), '%24ne']) {
+      const res = await request(app).get('/api/users/me/sessions').query({ cursor }).set('x-access-token', session.accessToken);
+      expect(res.status).toBe(400);
+    }
   });
 });

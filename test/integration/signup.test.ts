@@ -50,7 +50,7 @@ describe('POST /api/auth/signup', () => {
       await request(app).post(SIGNUP).send({ ...valid, roles: ['user'] }).expect(200);
       await request(app)
         .post(SIGNUP)
-        .send({ username: 'bob', email: 'bob@example.com', password: 'password1', roles: [] })
+        .send({ username: 'bob', email: 'bob@example.com', password: 'lantern-orbit-42', roles: [] })
         .expect(200);
       expect(await storedRoleNames('alice')).toEqual(['user']);
       expect(await storedRoleNames('bob')).toEqual(['user']);
@@ -79,14 +79,15 @@ describe('POST /api/auth/signup', () => {
     });
 
     it('creates exactly one account when 20 sign-ups with one username race', async () => {
-      const { app } = buildApp();
+      // Room for all 20 in the hashing queue: the unique index, not the queue, is under test.
+      const { app } = buildApp({ env: { HASH_QUEUE_PER_CLIENT: '32' } });
       const server = app.listen(0);
       try {
         const replies = await Promise.all(
           Array.from({ length: 20 }, (_, i) =>
             request(server)
               .post(SIGNUP)
-              .send({ username: i % 2 ? 'racer' : 'RACER', email: `racer${i}@example.com`, password: 'password1' }),
+              .send({ username: i % 2 ? 'racer' : 'RACER', email: `racer${i}@example.com`, password: 'lantern-orbit-42' }),
           ),
         );
         const statuses = replies.map((r) => r.status).sort();
@@ -102,12 +103,13 @@ describe('POST /api/auth/signup', () => {
     });
 
     it('creates exactly one account when 20 sign-ups with one email race', async () => {
-      const { app } = buildApp();
+      // Room for all 20 in the hashing queue: the unique index, not the queue, is under test.
+      const { app } = buildApp({ env: { HASH_QUEUE_PER_CLIENT: '32' } });
       const server = app.listen(0);
       try {
         const replies = await Promise.all(
           Array.from({ length: 20 }, (_, i) =>
-            request(server).post(SIGNUP).send({ username: `racer${i}`, email: 'race@example.com', password: 'password1' }),
+            request(server).post(SIGNUP).send({ username: `racer${i}`, email: 'race@example.com', password: 'lantern-orbit-42' }),
           ),
         );
         expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
@@ -210,7 +212,7 @@ describe('POST /api/auth/signup', () => {
       await request(app).post(SIGNUP).send({ ...valid, username: 'a.b' }).expect(200);
       await request(app)
         .post(SIGNUP)
-        .send({ username: 'A_b-9'.padEnd(32, 'z'), email: 'other@example.com', password: 'password1' })
+        .send({ username: 'A_b-9'.padEnd(32, 'z'), email: 'other@example.com', password: 'lantern-orbit-42' })
         .expect(200);
     });
 
@@ -230,7 +232,7 @@ describe('POST /api/auth/signup', () => {
       ['longer than 72 bytes', { ...valid, password: 'x'.repeat(73) }],
       // 25 characters, but 75 bytes: the limit is bcrypt's, in bytes.
       ['72 bytes or less in characters but more in UTF-8', { ...valid, password: '€'.repeat(25) }],
-      ['an array', { ...valid, password: ['password1'] }],
+      ['an array', { ...valid, password: ['lantern-orbit-42'] }],
     ])('refuses a password that is %s', async (_label, body) => {
       await expectInvalid(body, 'password');
     });

@@ -1,8 +1,11 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import type { Express } from 'express';
+import { COUNTERS_COLLECTION } from '../../src/services/throttle';
+import { createLocalCounter } from '../../src/services/throttle/local-counter';
+import { addressKey } from '../../src/utils/client-address';
 import { buildApp } from '../helpers/app';
-import { createUser } from '../helpers/factories';
+import { createUser, signIn } from '../helpers/factories';
 
 const SIGNIN = '/api/auth/signin';
 const attempt = (app: Express, username: string, password: string, ip?: string) => {
@@ -29,7 +32,7 @@ describe('failed sign-in throttling', () => {
     expect429(res);
     expect(res.body.code).toBe('TOO_MANY_FAILED_SIGNINS');
     // The counts are in MongoDB, where every instance sees them.
-    expect(await mongoose.connection.collection('rate_limits').countDocuments()).toBeGreaterThan(0);
+    expect(await mongoose.connection.collection(COUNTERS_COLLECTION).countDocuments()).toBeGreaterThan(0);
   });
 
   it('counts per username: other accounts from the same IP still sign in', async () => {
@@ -73,11 +76,13 @@ describe('failed sign-in throttling', () => {
   });
 
   it('lets the user in again once the window has passed', async () => {
-    const { app } = buildApp({ env: { ...env, AUTH_RATE_WINDOW_SECONDS: '1' } });
+    const { app, clock } = buildApp({ env: { ...env, AUTH_RATE_WINDOW_SECONDS: '60' } });
     const user = await createUser();
     for (let i = 0; i < 3; i += 1) await attempt(app, user.username, 'wrong-password').expect(401);
-    expect429(await attempt(app, user.username, user.password));
-    await new Promise((r) => setTimeout(r, 1_100));
+    const refused = await attempt(app, user.username, user.password);
+    expect429(refused);
+    expect(Number(refused.headers['retry-after'])).toBe(60);
+    clock.advance(60_000);
     await attempt(app, user.username, user.password).expect(200);
   });
 
@@ -109,7 +114,7 @@ describe('requests per IP on /api/auth', () => {
     const res = await request(a).post(SIGNIN).send({});
     expect429(res);
     expect(res.body.code).toBe('TOO_MANY_REQUESTS');
-    expect(await mongoose.connection.collection('rate_limits').countDocuments({ key: /^auth_ip:/ })).toBe(1);
+    expect(await mongoose.connection.collection(COUNTERS_COLLECTION).countDocuments({ _id: /^auth_ip:/ })).toBe(1);
     // Only /api/auth is limited.
     await request(a).get('/api/test/all').expect(200);
   });
@@ -124,7 +129,131 @@ describe('requests per IP on /api/auth', () => {
     expect429(res);
     expect(res.body.code).toBe('TOO_MANY_REQUESTS');
     // No database write for these counts, and sign-in has its own.
-    expect(await mongoose.connection.collection('rate_limits').countDocuments({ key: /^auth_ip:/ })).toBe(0);
+    expect(await mongoose.connection.collection(COUNTERS_COLLECTION).countDocuments({ _id: /^auth_ip:/ })).toBe(0);
     await request(app).post(SIGNIN).send({}).expect(400);
+  });
+});
+
+/** Counts the bcrypt checks the app runs: what a limit must bound, whatever the replies say. */
+function countChecks(services: ReturnType<typeof buildApp>['services']) {
+  const verify = jest.spyOn(services.passwords, 'verify');
+  return () => verify.mock.calls.length;
+}
+
+describe('limits under parallel guessing', () => {
+  it('checks no more than SIGNIN_MAX_FAILURES of 60 guesses sent at once, the right one among them', async () => {
+    // Room in the hashing queue for every guess: the limit alone is under test.
+    const { app, services } = buildApp({ env: { SIGNIN_MAX_FAILURES: '10', HASH_QUEUE_PER_CLIENT: '100' } });
+    const checks = countChecks(services);
+    const user = await createUser();
+    const guesses = Array.from({ length: 60 }, (_, i) => (i === 45 ? user.password : `guess-number-${i}`));
+    const replies = await Promise.all(guesses.map((password) => attempt(app, user.username, password)));
+
+    expect(checks()).toBeLessThanOrEqual(10);
+    expect(replies.filter((r) => r.status !== 429)).toHaveLength(checks());
+    for (const reply of replies.filter((r) => r.status === 429)) expect(reply.body.code).toBe('TOO_MANY_FAILED_SIGNINS');
+    // Tokens only if the right guess was among the ten that were checked.
+    const signedIn = replies.filter((r) => r.status === 200);
+    expect(signedIn.length).toBeLessThanOrEqual(1);
+  });
+
+  it('checks no more than the limit of 30 guesses at the current password sent at once with a stolen access token', async () => {
+    const { app, services } = buildApp({ env: { SIGNIN_MAX_FAILURES: '5', HASH_QUEUE_PER_CLIENT: '100' } });
+    const user = await createUser();
+    const { accessToken } = await signIn(app, user);
+    const checks = countChecks(services);
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        request(app)
+          .put('/api/users/me/password')
+          .set('x-access-token', accessToken)
+          .send({ currentPassword: i === 29 ? user.password : `guess-number-${i}`, newPassword: 'thief-chosen-password' }),
+      ),
+    );
+    expect(checks()).toBeLessThanOrEqual(5);
+    expect(replies.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(25);
+  });
+
+  it('counts failures per account across addresses, then slows guessing down instead of locking the owner out', async () => {
+    const env = {
+      TRUST_PROXY: 'loopback',
+      SIGNIN_MAX_FAILURES: '9',
+      ACCOUNT_MAX_FAILURES: '20',
+      ACCOUNT_MAX_DELAY_SECONDS: '8',
+      HASH_QUEUE_PER_CLIENT: '100',
+    };
+    const { app, services, clock } = buildApp({ env });
+    const checks = countChecks(services);
+    const user = await createUser();
+    // 12 addresses, 9 guesses each: under the per-address limit everywhere.
+    const replies = await Promise.all(
+      Array.from({ length: 108 }, (_, i) => attempt(app, user.username, `guess-number-${i}`, `198.51.100.${i % 12}`)),
+    );
+    expect(checks()).toBe(20);
+    const refused = replies.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(88);
+    for (const reply of refused) expect(reply.body.code).toBe('ACCOUNT_THROTTLED');
+
+    // Past the limit: one attempt a second, then two, four, up to the maximum delay.
+    const newAddress = () => `203.0.113.${Math.floor(Math.random() * 250)}`;
+    for (const delay of [1, 2, 4, 8, 8]) {
+      const early = await attempt(app, user.username, 'guess-again', newAddress());
+      expect429(early);
+      expect(Number(early.headers['retry-after'])).toBe(delay);
+      clock.advance(delay * 1000);
+      await attempt(app, user.username, 'guess-again', newAddress()).expect(401);
+    }
+    // The owner gets in once the current delay has passed: no hard lockout.
+    clock.advance(8_000);
+    await attempt(app, user.username, user.password, newAddress()).expect(200);
+  });
+
+  it('counts an IPv6 client per /64 and an IPv4 client the same whether or not it is IPv4-mapped', async () => {
+    const { app } = buildApp({ env: { TRUST_PROXY: 'loopback', SIGNIN_MAX_FAILURES: '3' } });
+    const user = await createUser();
+    // Three addresses of one /64 network: one count.
+    for (const ip of ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:2:ffff::3']) {
+      await attempt(app, user.username, 'guess-again', ip).expect(401);
+    }
+    expect429(await attempt(app, user.username, user.password, '2001:db8:1:2::99'));
+    // Another /64 still signs in.
+    await attempt(app, user.username, user.password, '2001:db8:1:3::1').expect(200);
+
+    const other = await createUser();
+    for (const ip of ['203.0.113.7', '::ffff:203.0.113.7', '203.0.113.7']) {
+      await attempt(app, other.username, 'guess-again', ip).expect(401);
+    }
+    expect429(await attempt(app, other.username, other.password, '::ffff:203.0.113.7'));
+  });
+
+  it('keys client addresses canonically', () => {
+    expect(addressKey('2001:db8:1:2:3:4:5:6', 64)).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:0DB8:0001:0002::7', 64)).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:3:4:5:6', 48)).toBe('2001:db8:1::/48');
+    expect(addressKey('::ffff:192.0.2.1', 64)).toBe('192.0.2.1');
+    expect(addressKey('192.0.2.1', 64)).toBe('192.0.2.1');
+    expect(addressKey(undefined, 64)).toBe('unknown');
+  });
+
+  it('takes the per-address request points atomically under a burst', async () => {
+    const { app } = buildApp({ env: { AUTH_MAX_REQUESTS_PER_IP: '10' } });
+    const replies = await Promise.all(Array.from({ length: 40 }, () => request(app).post(SIGNIN).send({})));
+    expect(replies.filter((r) => r.status === 400)).toHaveLength(10);
+    expect(replies.filter((r) => r.status === 429)).toHaveLength(30);
+  });
+});
+
+describe('the in-memory limiter', () => {
+  it('stays bounded in keys however many addresses it sees', () => {
+    let now = 0;
+    const counter = createLocalCounter({ limit: 2, windowMs: 60_000, clock: () => now, maxKeys: 100 });
+    for (let i = 0; i < 10_000; i += 1) counter.take(`10.0.${i >> 8}.${i & 255}`);
+    expect(counter.size).toBeLessThanOrEqual(100);
+    // And still limits the addresses it holds.
+    expect(counter.take('192.0.2.1')).toBeUndefined();
+    expect(counter.take('192.0.2.1')).toBeUndefined();
+    expect(counter.take('192.0.2.1')).toBe(60_000);
+    now += 60_000;
+    expect(counter.take('192.0.2.1')).toBeUndefined();
   });
 });

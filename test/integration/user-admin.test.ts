@@ -201,6 +201,80 @@ describe('admin user API', () => {
     });
   });
 
+  describe('at least one active admin, always', () => {
+    const upper = (id: string) => id.toUpperCase();
+
+    it.each([
+      ['drop their own admin role', 'put', '/roles'],
+      ['disable themself', 'post', '/disable'],
+      ['delete themself', 'delete', ''],
+    ] as const)('does not let an admin %s with their id in upper case', async (_label, method, suffix) => {
+      const { a, admin, adminId } = await twoInstances();
+      const res = await request(a)[method](`/api/users/${upper(adminId)}${suffix}`).set('x-access-token', admin).send({ roles: ['user'] });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('SELF_LOCKOUT');
+      await request(a).get('/api/test/admin').set('x-access-token', admin).expect(200);
+      expect((await User.findById(adminId).lean())!.disabled).toBe(false);
+    });
+
+    it('applies a change made with an upper-case id to the same user, and at once to their tokens', async () => {
+      const { a, admin } = await twoInstances();
+      const other = await signIn(a, await createUser({ roles: ['user', 'admin'] }));
+      await request(a).get('/api/test/admin').set('x-access-token', other.accessToken).expect(200);
+      await request(a).put(`/api/users/${upper(other.id)}/roles`).set('x-access-token', admin).send({ roles: ['user'] }).expect(200);
+      // The cache entry of the canonical id was dropped: no half second of admin rights left.
+      await request(a).get('/api/test/admin').set('x-access-token', other.accessToken).expect(403);
+    });
+
+    it('refuses with 409 LAST_ADMIN to demote, disable or delete the last active admin', async () => {
+      const { b, admin, adminId } = await twoInstances();
+      const last = await createUser({ roles: ['user', 'admin'] });
+      // Instance b still holds the acting admin's rights in its half-second cache when that
+      // admin is disabled behind its back: the target is now the last active admin.
+      await request(b).get('/api/test/admin').set('x-access-token', admin).expect(200);
+      await User.updateOne({ _id: adminId }, { $set: { disabled: true } });
+      for (const [method, suffix] of [['put', '/roles'], ['post', '/disable'], ['delete', '']] as const) {
+        const res = await request(b)[method](`/api/users/${last.id}${suffix}`).set('x-access-token', admin).send({ roles: ['user'] });
+        expect(res.status).toBe(409);
+        expect(res.body.code).toBe('LAST_ADMIN');
+      }
+      const kept = (await User.findById(last.id).lean())!;
+      expect(kept.disabled).toBe(false);
+      const adminRole = (await Role.findOne({ name: 'admin' }).lean())!._id;
+      expect(kept.roles.map(String)).toContain(adminRole.toString());
+    });
+
+    it('keeps one admin when two admins demote each other at the same moment', async () => {
+      const { a, b, clock, admin, adminId } = await twoInstances();
+      const other = await signIn(a, await createUser({ roles: ['user', 'admin'] }));
+      for (let round = 0; round < 5; round += 1) {
+        const [first, second] = await Promise.all([
+          request(a).put(`/api/users/${other.id}/roles`).set('x-access-token', admin).send({ roles: ['user'] }),
+          request(b).put(`/api/users/${adminId}/roles`).set('x-access-token', other.accessToken).send({ roles: ['user'] }),
+        ]);
+        const statuses = [first.status, second.status].sort();
+        expect(statuses).toEqual([200, 409]);
+        const adminRole = (await Role.findOne({ name: 'admin' }).lean())!._id;
+        expect(await User.countDocuments({ roles: adminRole, disabled: { $ne: true } })).toBe(1);
+        // Both admins again for the next round.
+        await User.updateMany({}, { $addToSet: { roles: adminRole } });
+        clock.advance(1_000);
+      }
+    });
+
+    it('keeps one admin when two admins disable or delete each other at the same moment', async () => {
+      const { a, b, admin, adminId } = await twoInstances();
+      const other = await signIn(a, await createUser({ roles: ['user', 'admin'] }));
+      const [first, second] = await Promise.all([
+        request(a).post(`/api/users/${other.id}/disable`).set('x-access-token', admin),
+        request(b).delete(`/api/users/${adminId}`).set('x-access-token', other.accessToken),
+      ]);
+      expect([first.status, second.status].sort()).toEqual([200, 409]);
+      const adminRole = (await Role.findOne({ name: 'admin' }).lean())!._id;
+      expect(await User.countDocuments({ roles: adminRole, disabled: { $ne: true } })).toBe(1);
+    });
+  });
+
   it('takes effect on another instance within a second of real time', async () => {
     // No manual clock here: the cache's real expiry, measured.
     const realClock = Object.assign(() => Date.now(), { advance: () => undefined });

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { ConfigError, parseConfig } from '../../src/config/config';
+
+const STRONG_SECRET = 'kY3v9Qw0pL7zR2sT8mN4bX6cJ1hF5dGa';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -49,8 +52,10 @@ describe('configuration', () => {
       NODE_ENV: 'production',
       PORT: '9090',
       MONGODB_URI: 'mongodb://db.internal:27017/auth',
-      JWT_SECRET: 's'.repeat(32),
+      JWT_SECRET: STRONG_SECRET,
       JWT_ACCESS_TTL: '900',
+      JWT_ISSUER: 'https://auth.example.com',
+      JWT_AUDIENCE: 'example-api',
       JWT_REFRESH_TTL: '604800',
       BCRYPT_ROUNDS: '12',
       CORS_ORIGINS: 'https://a.example.com, https://b.example.com:8443',
@@ -58,12 +63,34 @@ describe('configuration', () => {
       ADMIN_EMAIL: 'root@example.com',
       ADMIN_PASSWORD: 'initial-admin-pw',
       LOG_LEVEL: 'warn',
+      ACCOUNT_MAX_FAILURES: '50',
+      ACCOUNT_RATE_WINDOW_SECONDS: '7200',
+      ACCOUNT_MAX_DELAY_SECONDS: '600',
+      IPV6_PREFIX_LENGTH: '56',
+      MAX_SESSIONS_PER_USER: '20',
+      HASH_QUEUE_LIMIT: '32',
+      HASH_QUEUE_PER_CLIENT: '2',
+      PASSWORD_MIN_LENGTH: '12',
+      HTTP_REQUEST_TIMEOUT_MS: '20000',
+      HTTP_HEADERS_TIMEOUT_MS: '5000',
+      HTTP_MAX_CONNECTIONS: '500',
     });
     expect(config).toMatchObject({
       env: 'production',
       port: 9090,
       mongo: { uri: 'mongodb://db.internal:27017/auth' },
-      jwt: { secret: 's'.repeat(32), secretIsEphemeral: false, accessTtlSeconds: 900 },
+      jwt: {
+        secret: STRONG_SECRET,
+        secretIsEphemeral: false,
+        accessTtlSeconds: 900,
+        issuer: 'https://auth.example.com',
+        audience: 'example-api',
+      },
+      maxSessionsPerUser: 20,
+      hashQueue: { limit: 32, perClient: 2 },
+      passwordMinLength: 12,
+      throttle: { accountMaxFailures: 50, accountWindowSeconds: 7200, accountMaxDelaySeconds: 600, ipv6PrefixLength: 56 },
+      http: { requestTimeoutMs: 20000, headersTimeoutMs: 5000, maxConnections: 500 },
       refreshToken: { ttlSeconds: 604800 },
       bcryptRounds: 12,
       corsOrigins: ['https://a.example.com', 'https://b.example.com:8443'],
@@ -81,6 +108,23 @@ describe('configuration', () => {
 
   it('treats empty variables as unset', () => {
     expect(parseConfig({ PORT: '', JWT_SECRET: '' })).toMatchObject({ port: 8080, jwt: { secretIsEphemeral: true } });
+  });
+
+  it.each([
+    ['development', 'secret'],
+    ['development', 'a'.repeat(32)],
+    ['test', 'secretsecretsecretsecretsecretsecret'],
+    ['production', 'a'.repeat(32)],
+  ])('refuses a weak JWT_SECRET in %s mode: %s', (mode, secret) => {
+    const problems = problemsOf({ NODE_ENV: mode, JWT_SECRET: secret, MONGODB_URI: 'mongodb://db/auth' });
+    expect(problems).toEqual([expect.stringMatching(/^JWT_SECRET: (must be at least 32 characters|is too predictable)/)]);
+  });
+
+  it('accepts random secrets as the README makes them (48 bytes base64url, 16 bytes hex)', () => {
+    for (let i = 0; i < 50; i += 1) {
+      expect(() => parseConfig({ JWT_SECRET: randomBytes(48).toString('base64url') })).not.toThrow();
+      expect(() => parseConfig({ JWT_SECRET: randomBytes(16).toString('hex') })).not.toThrow();
+    }
   });
 
   it('requires a long JWT_SECRET and MONGODB_URI in production, reporting both at once', () => {

@@ -1,0 +1,44 @@
+import type { Logger } from '../config/logger';
+
+/** What the security log records; each type is one `event` value in the log. */
+export const SECURITY_EVENTS = {
+  signin_failed: { level: 'warn', text: 'security: sign-in failed' },
+  signin_throttled: { level: 'warn', text: 'security: sign-in refused by a limit' },
+  refresh_token_reuse: { level: 'warn', text: 'security: a superseded refresh token was presented; the session is revoked' },
+  password_changed: { level: 'info', text: 'security: password changed; every session signed out' },
+  roles_changed: { level: 'info', text: 'security: roles changed' },
+  user_disabled: { level: 'info', text: 'security: user disabled' },
+  user_enabled: { level: 'info', text: 'security: user enabled' },
+  user_deleted: { level: 'info', text: 'security: user deleted' },
+  admin_restored: { level: 'warn', text: 'security: no active admin was left; the configured admin got the role back' },
+} as const;
+
+export type SecurityEventType = keyof typeof SECURITY_EVENTS;
+
+/** Who and where; ids as strings. Never a password, token, code or cookie. */
+export interface SecurityEventFields {
+  userId?: string | undefined;
+  /** The username tried, for sign-in failures (the account may not exist). */
+  username?: string | undefined;
+  /** Who acted, when it is not the user (an admin). */
+  actorId?: string | undefined;
+  sessionId?: string | undefined;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+  /** A small, secret-free detail: a reason, a code, roles. */
+  detail?: Record<string, string | number | boolean | string[]>;
+}
+
+export interface SecurityEvents {
+  record(type: SecurityEventType, fields: SecurityEventFields): void;
+}
+
+/** Security events as structured log lines: `{"event": "signin_failed", "username": ..., ...}`. */
+export function createSecurityEvents(logger: Logger): SecurityEvents {
+  return {
+    record(type, fields) {
+      const { level, text } = SECURITY_EVENTS[type];
+      logger[level]({ event: type, ...fields }, text);
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import type { Connection } from 'mongoose';
+import { normalizeKey } from '../../models/user.model';
+import { AppError, Messages, tooManyRequests } from '../../utils/app-error';
+import { addressKey } from '../../utils/client-address';
+import type { Clock } from '../../utils/clock';
+import { createLocalCounter } from './local-counter';
+import { createSharedCounters, ensureCounterIndexes, type CounterRule, type Refusal, type Take } from './shared-counters';
+
+export { COUNTERS_COLLECTION } from './shared-counters';
+
+export interface ThrottleOptions {
+  /** The shared counters live in MongoDB, where every instance of the service sees them. */
+  connection: Connection;
+  clock: Clock;
+  maxFailures: number;
+  windowSeconds: number;
+  maxRequestsPerIp: number;
+  accountMaxFailures: number;
+  accountWindowSeconds: number;
+  accountMaxDelaySeconds: number;
+  ipv6PrefixLength: number;
+}
+
+/** One password check in progress; see PasswordAttempts. */
+export interface PasswordAttempt {
+  /**
+   * The password was right: the (account, address) count starts again and the account-wide
+   * counter gets its point back. A wrong password keeps both points taken.
+   */
+  succeeded(): Promise<void>;
+}
+
+export interface PasswordAttempts {
+  /**
+   * To call before a password is checked (sign-in, and the current password of a signed-in
+   * user). Takes a point, atomically, from the counter of the account at this client address
+   * and from the account's counter across all addresses; a 429 when either is used up. The
+   * point is taken before the check, not counted after it, so that however many guesses
+   * arrive at once, no more than the limit are ever checked.
+   */
+  begin(username: string, ip: string | undefined): Promise<PasswordAttempt>;
+}
+
+export interface RequestThrottle {
+  /** Counts one request from the client address; a 429 over the limit. */
+  consume(ip: string | undefined): Promise<void>;
+}
+
+/** The counters' TTL index, built once at start-up. */
+export const ensureThrottleIndexes = ensureCounterIndexes;
+
+export function createPasswordAttempts(options: ThrottleOptions): PasswordAttempts {
+  const counters = createSharedCounters(options.connection, options.clock);
+  const atAddress: CounterRule = {
+    name: 'signin_fail',
+    limit: options.maxFailures,
+    windowMs: options.windowSeconds * 1000,
+  };
+  const account: CounterRule = {
+    name: 'account_fail',
+    limit: options.accountMaxFailures,
+    windowMs: options.accountWindowSeconds * 1000,
+    maxDelayMs: options.accountMaxDelaySeconds * 1000,
+  };
+
+  const refused = (refusal: Refusal) =>
+    refusal.rule === account
+      ? tooManyRequests('ACCOUNT_THROTTLED', Messages.accountThrottled, refusal.retryAfterMs)
+      : tooManyRequests('TOO_MANY_FAILED_SIGNINS', Messages.tooManyFailures, refusal.retryAfterMs);
+
+  return {
+    async begin(username, ip) {
+      // Usernames in any case are one account; unknown ones are counted the same way, so a
+      // reply never tells whether an account exists.
+      const name = normalizeKey(username);
+      const here: Take = { rule: atAddress, key: `${name}|${addressKey(ip, options.ipv6PrefixLength)}` };
+      const everywhere: Take = { rule: account, key: name };
+      const refusal = await counters.take([here, everywhere]);
+      if (refusal) throw refused(refusal);
+      return {
+        succeeded: () => Promise.all([counters.reset([here]), counters.giveBack([everywhere])]).then(() => undefined),
+      };
+    },
+  };
+}
+
+const requestLimited = (retryAfterMs: number) =>
+  tooManyRequests('TOO_MANY_REQUESTS', Messages.tooManyRequests, retryAfterMs);
+
+/**
+ * Requests per client address to the credential endpoints (sign-up, sign-in), counted in
+ * MongoDB so that the limit holds across all instances: these are what password guessing
+ * and mass sign-up go through.
+ */
+export function createSharedRequestThrottle(options: ThrottleOptions): RequestThrottle {
+  const counters = createSharedCounters(options.connection, options.clock);
+  const rule: CounterRule = { name: 'auth_ip', limit: options.maxRequestsPerIp, windowMs: options.windowSeconds * 1000 };
+  return {
+    async consume(ip) {
+      const refusal = await counters.take([{ rule, key: addressKey(ip, options.ipv6PrefixLength) }]);
+      if (refusal) throw requestLimited(refusal.retryAfterMs);
+    },
+  };
+}
+
+/**
+ * Requests per client address to the token endpoints (refresh, sign-out), counted in this
+ * process's memory. Their tokens are 256 random bits, so there is nothing to guess and the
+ * limit only guards against floods, which each instance can do alone; a shared counter would
+ * add a database write to every refresh, half again its cost.
+ */
+export function createLocalRequestThrottle(
+  options: Pick<ThrottleOptions, 'clock' | 'windowSeconds' | 'maxRequestsPerIp' | 'ipv6PrefixLength'>,
+): RequestThrottle {
+  const counter = createLocalCounter({
+    limit: options.maxRequestsPerIp,
+    windowMs: options.windowSeconds * 1000,
+    clock: options.clock,
+  });
+  return {
+    consume(ip) {
+      const waitMs = counter.take(addressKey(ip, options.ipv6PrefixLength));
+      return waitMs === undefined ? Promise.resolve() : Promise.reject(requestLimited(waitMs));
+    },
+  };
+}
+
+export const isThrottled = (err: unknown): err is AppError => err instanceof AppError && err.status === 429;
