@@ -67,6 +67,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   return {
     async signup(input, requester, ctx) {
       policy.check(input.password, input);
+      // A client whose hashing share is full is refused before any database work.
+      passwords.assertRoom(clientOf(ctx));
       const requested = [...new Set(input.roles?.length ? input.roles : [DEFAULT_ROLE])];
 
       const roleIds = await roles.resolve(requested);

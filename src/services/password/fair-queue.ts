@@ -28,15 +28,25 @@ export class FairQueue {
     return this.queued + this.running;
   }
 
-  run<T>(client: string, task: () => Promise<T>): Promise<T> {
-    const mine = this.perClientCount.get(client) ?? 0;
-    if (mine >= this.perClient) {
-      return Promise.reject(new AppError(429, 'TOO_MANY_REQUESTS', Messages.tooManyRequests, { retryAfterSeconds: 1 }, { 'Retry-After': '1' }));
+  /**
+   * The refusal `run` would give now, if any: lets a caller refuse before doing the work that
+   * leads up to a task (database reads), so that a refused flood costs little. Only a fast
+   * path: `run` itself enforces the bounds, with no await between its check and its count.
+   */
+  refusal(client: string): AppError | undefined {
+    if ((this.perClientCount.get(client) ?? 0) >= this.perClient) {
+      return new AppError(429, 'TOO_MANY_REQUESTS', Messages.tooManyRequests, { retryAfterSeconds: 1 }, { 'Retry-After': '1' });
     }
     if (this.queued >= this.limit) {
-      return Promise.reject(new AppError(503, 'BUSY', Messages.busy, { retryAfterSeconds: 1 }, { 'Retry-After': '1' }));
+      return new AppError(503, 'BUSY', Messages.busy, { retryAfterSeconds: 1 }, { 'Retry-After': '1' });
     }
-    this.perClientCount.set(client, mine + 1);
+    return undefined;
+  }
+
+  run<T>(client: string, task: () => Promise<T>): Promise<T> {
+    const refused = this.refusal(client);
+    if (refused) return Promise.reject(refused);
+    this.perClientCount.set(client, (this.perClientCount.get(client) ?? 0) + 1);
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         task()

@@ -8,6 +8,8 @@ export interface PasswordService {
   /** `client`: who asked (the client address key), for the queue's turns and per-client bound. */
   hash(plain: string, client?: string): Promise<string>;
   verify(plain: string, hash: string, client?: string): Promise<boolean>;
+  /** Throws the 429/503 that hashing for `client` would meet now (see FairQueue.refusal). */
+  assertRoom(client?: string): void;
 }
 
 export interface PasswordServiceOptions {
@@ -60,6 +62,10 @@ export function createPasswordService(options: PasswordServiceOptions): Password
       queue.run(client, () => workers.run({ plain, rounds }, { name: 'hash' }) as Promise<string>),
     verify: (plain, hash, client = INTERNAL) =>
       queue.run(client, () => workers.run({ plain, hash }, { name: 'verify' }) as Promise<boolean>),
+    assertRoom(client = INTERNAL) {
+      const refused = queue.refusal(client);
+      if (refused) throw refused;
+    },
   };
 }
 
