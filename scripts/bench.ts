@@ -198,6 +198,9 @@ async function main() {
     const signin = (username: string, password: string) => call(svc, 'POST', '/api/auth/signin', { username, password });
 
     await signup('benchuser', 'bench-user-password');
+    // The sign-in storm signs a user of its own in thousands of times: with benchuser, the
+    // session cap would end the session whose refresh token the refresh scenario presents.
+    await signup('benchstorm', 'bench-user-password');
     const user = await signin('benchuser', 'bench-user-password');
     const admin = await signin('benchadmin', 'bench-admin-password');
 
@@ -226,7 +229,7 @@ async function main() {
       if (run.failures > 0) log(`warning: ${name}: ${run.failures} non-2xx replies or errors`);
     };
     const sharedReads: number[] = [];
-    const signinBody = JSON.stringify({ username: 'benchuser', password: 'bench-user-password' });
+    const signinBody = JSON.stringify({ username: 'benchstorm', password: 'bench-user-password' });
 
     for (let round = 1; round <= ROUNDS; round += 1) {
       log(`round ${round}/${ROUNDS}`);
@@ -343,7 +346,7 @@ async function main() {
       flood.push(
         `sign-in of a normal user just after 200 sign-ups arrive at once from one other address (5 bursts; ${statuses}): ` +
           `median ${median(burstLatencies).toFixed(0)} ms, max ${Math.max(...burstLatencies).toFixed(0)} ms, against median ` +
-          `${median(quiet).toFixed(0)} ms alone (target <= 2000 ms, where an unbounded FIFO queue took 24-39 s: ` +
+          `${median(quiet).toFixed(0)} ms alone (target <= 2000 ms: ` +
           `${Math.max(...burstLatencies) <= 2000 ? 'met' : 'NOT met'})`,
       );
 

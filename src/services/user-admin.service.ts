@@ -63,7 +63,14 @@ export function createUserAdminService(deps: {
    * development only) the check runs before the change and a race is not excluded.
    */
   function keepingAnAdmin<T>(targetId: Types.ObjectId, change: (session: ClientSession | undefined) => Promise<T>): Promise<T> {
-    guardReady ??= guards().updateOne({ _id: ADMINS_GUARD }, { $setOnInsert: { writes: 0 } }, { upsert: true });
+    // Made outside any transaction: two transactions inserting it at once would not conflict
+    // the way two updates of it do. A failed attempt is not remembered.
+    guardReady ??= guards()
+      .updateOne({ _id: ADMINS_GUARD }, { $setOnInsert: { writes: 0 } }, { upsert: true })
+      .catch((err: unknown) => {
+        guardReady = undefined;
+        throw err;
+      });
     return guardReady.then(() =>
       atomically(connection, async (session) => {
         if (!session) {
