@@ -3,7 +3,8 @@ import { freePort, start, waitFor, type Running } from '../helpers/process';
 /**
  * The service as a process against `mongodbUri`, with the reliability suite's common settings:
  * a fixed secret (instances share it), cheap bcrypt (the subject here is everything around
- * it) and no per-IP limit (all load comes from one address).
+ * it) and no per-address limits (all load comes from one address): neither the request count
+ * nor the hashing queue's share per client.
  */
 export async function startService(
   mongodbUri: string,
@@ -18,6 +19,7 @@ export async function startService(
     JWT_SECRET: 'reliability-suite-secret-0123456789abcdef',
     BCRYPT_ROUNDS: '4',
     AUTH_MAX_REQUESTS_PER_IP: '10000000',
+    HASH_QUEUE_PER_CLIENT: '100000',
     ...extra,
   });
   await ready(server, base);
