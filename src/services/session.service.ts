@@ -42,6 +42,7 @@ export type RevokeReason =
   | 'reuse'
   | 'revoked_by_user'
   | 'password_change'
+  | 'password_reset'
   | 'disabled'
   | 'session_limit';
 
@@ -99,12 +100,12 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   }
 
   /**
-   * Ends the user's active sessions beyond the `keep` most recently used. Idempotent, so
-   * concurrent sign-ins may all run it: the result is the same set of survivors. It reads
-   * only index keys: at most `keep` skipped and a batch returned.
+   * Ends the user's active sessions, other than `spare`, beyond the `keep` most recently used.
+   * Idempotent, so concurrent sign-ins may all run it. It reads only index keys: at most
+   * `keep` skipped and a batch returned.
    */
-  async function trim(userId: Types.ObjectId, keep: number): Promise<void> {
-    const beyond = await RefreshToken.find({ user: userId, revokedAt: null }, { _id: 1 })
+  async function trim(userId: Types.ObjectId, keep: number, spare: Types.ObjectId): Promise<void> {
+    const beyond = await RefreshToken.find({ user: userId, revokedAt: null, _id: { $ne: spare } }, { _id: 1 })
       .sort({ lastUsedAt: -1, _id: -1 })
       .skip(keep)
       .limit(TRIM_BATCH)
@@ -122,19 +123,20 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       const now = clock();
       const expiresAt = new Date(now + refreshTtlSeconds * 1000);
       const doc = {
+        _id: new Types.ObjectId(),
         user: userId,
         rootHash: hash,
         expiresAt,
         lastUsedAt: new Date(now),
         ...ctxFields(ctx),
       };
-      // The trim keeps one place free and runs beside the insert rather than after it: the
-      // new session is the most recently used, so whether the trim sees it or not, at most
-      // the cap remain. Inside a transaction (a password change, which has just ended every
-      // session) there is nothing to trim.
+      // The trim keeps the cap less one of the other sessions and runs beside the insert
+      // rather than after it: it leaves the new session out by id, so whether it sees the new
+      // one or not, exactly the cap remain. Inside a transaction (a password change, which
+      // has just ended every session) there is nothing to trim.
       const [[family]] = await Promise.all([
         RefreshToken.create([doc], { session }),
-        session ? undefined : trim(userId, maxSessionsPerUser - 1),
+        session ? undefined : trim(userId, maxSessionsPerUser - 1, doc._id),
       ]);
       return { sessionId: family!._id.toString(), refreshToken: token, expiresAt };
     },
