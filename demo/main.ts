@@ -124,6 +124,15 @@ $<HTMLFormElement>('[data-testid="signin-form"]').addEventListener('submit', (ev
   })();
 });
 
+$<HTMLFormElement>('[data-testid="forgot-form"]').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const { email } = formValues(event.currentTarget as HTMLFormElement);
+  void (async () => {
+    const res = await api('/api/auth/forgot-password', { method: 'POST', body: JSON.stringify({ email }) });
+    log(`Forgot password: ${await messageOf(res)}`, !res.ok);
+  })();
+});
+
 for (const button of document.querySelectorAll<HTMLButtonElement>('[data-board]')) {
   button.addEventListener('click', () => void openBoard(button.dataset.board!));
 }

@@ -1,5 +1,5 @@
-// Builds the demo page into dist/demo: main.ts compiled by tsc (demo/tsconfig.json), the
-// HTML and CSS copied as they are.
+// Builds the demo pages into dist/demo: main.ts and link.ts compiled by tsc
+// (demo/tsconfig.json), the HTML and CSS copied as they are.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -11,4 +11,4 @@ mkdirSync(out, { recursive: true });
 execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'demo')], {
   stdio: 'inherit',
 });
-for (const file of ['index.html', 'style.css']) copyFileSync(path.join(root, 'demo', file), path.join(out, file));
+for (const file of ['index.html', 'reset-password.html', 'verify-email.html', 'confirm-email.html', 'style.css']) copyFileSync(path.join(root, 'demo', file), path.join(out, file));

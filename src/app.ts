@@ -57,18 +57,19 @@ export function createApp({ config, logger, clock = systemClock, services }: App
   app.use('/api/test', boardRoutes(guard));
   app.use(
     '/api/auth',
-    authRoutes(createAuthController(built.auth, { allowedOrigins: config.corsOrigins }), guard, {
+    authRoutes(createAuthController(built.auth, built.email, { allowedOrigins: config.corsOrigins }), guard, {
       credentials: rateLimitByIp(built.credentialRequestThrottle, logger),
       tokens: rateLimitByIp(built.tokenRequestThrottle, logger),
     }),
   );
   app.use(
     '/api/users',
-    userRoutes(createAccountController(built.account), createUserAdminController(built.userAdmin), guard),
+    userRoutes(createAccountController(built.account, built.email), createUserAdminController(built.userAdmin, built.email), guard),
   );
   app.use('/api', docsRoutes());
   app.use('/health', healthRoutes(createHealthController(built.health)));
-  app.use('/demo', express.static(DEMO_DIR, { fallthrough: true }));
+  // `extensions`: the links in mails open /demo/reset-password and the like.
+  app.use('/demo', express.static(DEMO_DIR, { fallthrough: true, extensions: ['html'] }));
   app.get('/', (_req, res) => {
     res.json({ message: 'Welcome to the auth API. Sign up at POST /api/auth/signup.', docs: '/api/docs', demo: '/demo/' });
   });

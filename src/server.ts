@@ -46,12 +46,20 @@ async function main(): Promise<void> {
   await connectDatabase(uri, logger);
   await Promise.all([ensureIndexes(), ensureThrottleIndexes(mongoose.connection)]);
   if (!(await supportsTransactions(mongoose.connection))) {
-    logger.warn(
+    // The embedded development mongod is a standalone server; a configured one should not be.
+    const say = embedded ? logger.info.bind(logger) : logger.warn.bind(logger);
+    say(
       'MongoDB is a standalone server: changes that span documents (a password change and its sessions, the last-admin guard) ' +
         'are not atomic under races; use a replica set in production',
     );
   }
-
+  if (config.email.smtpUrl === undefined) {
+    if (config.env === 'production') {
+      logger.warn('SMTP_URL is not set: password-reset and verification mails cannot be sent (those requests get 503)');
+    } else {
+      logger.info('SMTP_URL is not set: mails are printed to stdout instead of sent');
+    }
+  }
   const services = createServices({ config, clock: systemClock, logger, connection: mongoose.connection });
   await bootstrapData({ ...services, logger }, config.initialAdmin);
 

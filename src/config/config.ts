@@ -123,6 +123,25 @@ const envSchema = z
     HTTP_HEADERS_TIMEOUT_MS: withDefault(positiveInt(3_600_000), 10_000),
     HTTP_MAX_CONNECTIONS: withDefault(positiveInt(1_000_000), 2_000),
     TRUST_PROXY: withDefault(z.string(), 'false').transform(parseTrustProxy),
+    EMAIL_VERIFICATION: withDefault(z.enum(['off', 'optional', 'required']), 'optional'),
+    SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')),
+    MAIL_FROM: withDefault(z.string().min(3).max(320), 'auth-api <no-reply@localhost>'),
+    APP_URL: optional(
+      z.string().refine((value) => {
+        try {
+          const url = new URL(value);
+          return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '';
+        } catch {
+          return false;
+        }
+      }, 'must be an http(s) URL without query or fragment, e.g. https://app.example.com'),
+    ),
+    RESET_TOKEN_TTL_SECONDS: withDefault(positiveInt(7 * 24 * 3600), 1800),
+    VERIFY_TOKEN_TTL_SECONDS: withDefault(positiveInt(30 * 24 * 3600), 86400),
+    MAIL_MAX_PER_ADDRESS: withDefault(positiveInt(1_000_000), 3),
+    MAIL_MAX_PER_IP: withDefault(positiveInt(1_000_000), 20),
+    MAIL_WINDOW_SECONDS: withDefault(positiveInt(7 * 24 * 3600), 3600),
+    SMTP_TIMEOUT_MS: withDefault(positiveInt(120_000), 10_000),
   })
   .superRefine((env, ctx) => {
     // A secret that is set is used for real in any mode (a development service reachable on a
@@ -148,6 +167,13 @@ const envSchema = z
           code: 'custom',
           path: ['JWT_SECRET'],
           message: `is required in production (at least ${MIN_SECRET_LENGTH} random characters)`,
+        });
+      }
+      if (env.EMAIL_VERIFICATION === 'required' && env.SMTP_URL === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SMTP_URL'],
+          message: 'is required in production when EMAIL_VERIFICATION is required (the mails must go out)',
         });
       }
       if (env.MONGODB_URI === undefined) {
@@ -214,6 +240,20 @@ export interface Config {
     readonly maxConnections: number;
   };
   readonly trustProxy: boolean | number | readonly string[];
+  readonly email: {
+    readonly verification: 'off' | 'optional' | 'required';
+    /** Undefined: no SMTP server; outside production mails are printed to stdout instead. */
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    /** Where the links in mails point: the pages reset-password, verify-email, confirm-email below it. */
+    readonly appUrl: string;
+    readonly resetTtlSeconds: number;
+    readonly verifyTtlSeconds: number;
+    readonly maxPerAddress: number;
+    readonly maxPerIp: number;
+    readonly windowSeconds: number;
+    readonly smtpTimeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -287,6 +327,18 @@ export function parseConfig(source: EnvInput): Config {
       maxConnections: env.HTTP_MAX_CONNECTIONS,
     },
     trustProxy: env.TRUST_PROXY,
+    email: {
+      verification: env.EMAIL_VERIFICATION,
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}/demo`).replace(/\/+$/, ''),
+      resetTtlSeconds: env.RESET_TOKEN_TTL_SECONDS,
+      verifyTtlSeconds: env.VERIFY_TOKEN_TTL_SECONDS,
+      maxPerAddress: env.MAIL_MAX_PER_ADDRESS,
+      maxPerIp: env.MAIL_MAX_PER_IP,
+      windowSeconds: env.MAIL_WINDOW_SECONDS,
+      smtpTimeoutMs: env.SMTP_TIMEOUT_MS,
+    },
   });
 }
 

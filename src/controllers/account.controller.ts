@@ -1,11 +1,22 @@
 import type { Request, Response } from 'express';
 import type { AccountService } from '../services/account.service';
-import type { ChangePasswordInput, ListSessionsQuery } from '../validations/user.validation';
+import type { EmailService } from '../services/email';
+import type { ChangeEmailInput, ChangePasswordInput, ListSessionsQuery } from '../validations/user.validation';
 import { setRefreshCookie } from './refresh-cookie';
 import { caller, clientContext } from './request-context';
 
-export function createAccountController(account: AccountService) {
+export function createAccountController(account: AccountService, email: EmailService) {
   return {
+    sendVerification: async (req: Request, res: Response) => {
+      await email.sendVerification(caller(req).userId, clientContext(req));
+      res.status(200).json({ message: 'A verification link is on its way.' });
+    },
+
+    changeEmail: async (req: Request<Record<string, string>, unknown, ChangeEmailInput>, res: Response) => {
+      await email.requestEmailChange(caller(req).userId, req.body, clientContext(req));
+      res.status(200).json({ message: 'A confirmation link was sent to the new address; the change applies once it is used.' });
+    },
+
     me: async (req: Request, res: Response) => {
       res.status(200).json(await account.profile(caller(req).userId));
     },

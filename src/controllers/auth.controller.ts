@@ -1,7 +1,15 @@
 import type { Request, Response } from 'express';
 import type { AuthService } from '../services/auth.service';
+import type { EmailService } from '../services/email';
 import { Messages } from '../utils/app-error';
-import type { RefreshTokenInput, SigninInput, SignupInput } from '../validations/auth.validation';
+import type {
+  ForgotPasswordInput,
+  MailedTokenInput,
+  RefreshTokenInput,
+  ResetPasswordInput,
+  SigninInput,
+  SignupInput,
+} from '../validations/auth.validation';
 import { assertCookieOrigin, clearRefreshCookie, refreshCookie, setRefreshCookie } from './refresh-cookie';
 import { caller, clientContext, requester } from './request-context';
 
@@ -10,7 +18,14 @@ export { REFRESH_COOKIE } from './refresh-cookie';
 // Bodies arrive already parsed by the validate middleware, hence the typed Request bodies.
 type BodyRequest<T> = Request<Record<string, string>, unknown, T>;
 
-export function createAuthController(auth: AuthService, { allowedOrigins }: { allowedOrigins: readonly string[] }) {
+export const MailMessages = {
+  forgot: 'If an account uses that address, a link to reset its password is on its way.',
+  reset: 'Your password was reset. Every session was signed out; sign in with the new password.',
+  verified: 'Your email address is verified.',
+  emailChanged: 'Your email address was changed.',
+} as const;
+
+export function createAuthController(auth: AuthService, email: EmailService, { allowedOrigins }: { allowedOrigins: readonly string[] }) {
   const origins = new Set(allowedOrigins);
   /** The cookie's token, once the request is known to come from an allowed page. */
   const trustedCookie = (req: Request) => {
@@ -57,6 +72,26 @@ export function createAuthController(auth: AuthService, { allowedOrigins }: { al
       if (cookie !== undefined) clearRefreshCookie(res);
       await auth.signout(tokens);
       res.status(200).json({ message: Messages.signedOut });
+    },
+
+    forgotPassword: async (req: BodyRequest<ForgotPasswordInput>, res: Response) => {
+      await email.forgotPassword(req.body.email, clientContext(req));
+      res.status(200).json({ message: MailMessages.forgot });
+    },
+
+    resetPassword: async (req: BodyRequest<ResetPasswordInput>, res: Response) => {
+      await email.resetPassword(req.body.token, req.body.password, clientContext(req));
+      res.status(200).json({ message: MailMessages.reset });
+    },
+
+    verifyEmail: async (req: BodyRequest<MailedTokenInput>, res: Response) => {
+      await email.verifyEmail(req.body.token, clientContext(req));
+      res.status(200).json({ message: MailMessages.verified });
+    },
+
+    confirmEmail: async (req: BodyRequest<MailedTokenInput>, res: Response) => {
+      await email.confirmEmailChange(req.body.token, clientContext(req));
+      res.status(200).json({ message: MailMessages.emailChanged });
     },
 
     signoutEverywhere: async (req: Request, res: Response) => {

@@ -1,12 +1,18 @@
 import type { Request, Response } from 'express';
+import type { EmailService } from '../services/email';
 import type { UserAdminService } from '../services/user-admin.service';
 import type { ListUsersQuery, SetRolesInput } from '../validations/user.validation';
 import { caller, clientContext } from './request-context';
 
 type UserRequest<Body = unknown> = Request<{ userId: string }, unknown, Body>;
 
-export function createUserAdminController(admin: UserAdminService) {
+export function createUserAdminController(admin: UserAdminService, email: EmailService) {
   return {
+    sendPasswordReset: async (req: UserRequest, res: Response) => {
+      await email.sendPasswordReset(caller(req).userId, req.params.userId, clientContext(req));
+      res.status(200).json({ message: 'A password reset link was sent to the user.' });
+    },
+
     list: async (req: Request, res: Response) => {
       // Parsed and defaulted by the validate middleware.
       res.status(200).json(await admin.list(req.query as unknown as ListUsersQuery));

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Logger } from '../config/logger';
+import { ActionToken } from '../models/action-token.model';
 import { RefreshToken } from '../models/refresh-token.model';
 import { Role } from '../models/role.model';
 import { User } from '../models/user.model';
@@ -64,7 +65,7 @@ export async function connectDatabase(uri: string, logger: Logger, startupTimeou
 
 /** Builds every index (unique, TTL) before the service takes traffic. */
 export async function ensureIndexes(): Promise<void> {
-  await Promise.all([User, Role, RefreshToken].map((model) => model.createIndexes()));
+  await Promise.all([User, Role, RefreshToken, ActionToken].map((model) => model.createIndexes()));
 }
 
 export async function disconnectDatabase(): Promise<void> {

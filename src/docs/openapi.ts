@@ -1,6 +1,13 @@
 import type { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
-import { refreshTokenSchema, signinSchema, signupSchema } from '../validations/auth.validation';
+import {
+  forgotPasswordSchema,
+  mailedTokenSchema,
+  refreshTokenSchema,
+  resetPasswordSchema,
+  signinSchema,
+  signupSchema,
+} from '../validations/auth.validation';
 import {
   boardText,
   errorReply,
@@ -16,6 +23,7 @@ import {
   welcomeReply,
 } from '../validations/responses';
 import {
+  changeEmailSchema,
   changePasswordSchema,
   listSessionsQuery,
   listUsersQuery,
@@ -121,6 +129,7 @@ export function createOpenApiDocument() {
       { name: 'auth' },
       { name: 'boards' },
       { name: 'account' },
+      { name: 'account recovery' },
       { name: 'admin' },
       { name: 'health' },
     ],
@@ -172,6 +181,9 @@ export function createOpenApiDocument() {
         post: {
           tags: ['auth'],
           summary: 'Sign in',
+          description:
+            'With EMAIL_VERIFICATION=required, an account whose address is not verified gets 403 EMAIL_NOT_VERIFIED ' +
+            '(after the password check). Failed attempts are limited per account and address and per account (429).',
           operationId: 'signin',
           requestBody: json(signinSchema),
           responses: replies(
@@ -232,6 +244,55 @@ export function createOpenApiDocument() {
           responses: replies({ schema: revokedReply, description: 'Signed out everywhere' }, ...TOKEN_ERRORS, 429),
         },
       },
+      '/api/auth/forgot-password': {
+        post: {
+          tags: ['account recovery'],
+          summary: 'Mail a password-reset link',
+          description:
+            'Always the same 200 whether or not an account uses the address (a disabled one gets no mail). ' +
+            'Counted per address and per client address (429 TOO_MANY_EMAILS); 503 MAIL_UNAVAILABLE when the mail ' +
+            'could not be handed to the SMTP server.',
+          operationId: 'forgotPassword',
+          security: [],
+          requestBody: json(forgotPasswordSchema),
+          responses: replies({ schema: messageReply, description: 'Sent, if the address is known' }, ...BODY_ERRORS, 429),
+        },
+      },
+      '/api/auth/reset-password': {
+        post: {
+          tags: ['account recovery'],
+          summary: 'Set a new password with the token of a reset link',
+          description:
+            'The token is single use, lives RESET_TOKEN_TTL_SECONDS (30 min) and works only while the account still has ' +
+            'the address it was sent to. Every session ends and the address counts as verified. An unknown, used or ' +
+            'expired token is 400 INVALID_TOKEN; a weak password 400 WEAK_PASSWORD (the token stays usable).',
+          operationId: 'resetPassword',
+          security: [],
+          requestBody: json(resetPasswordSchema),
+          responses: replies({ schema: messageReply, description: 'Reset' }, ...BODY_ERRORS, 429),
+        },
+      },
+      '/api/auth/verify-email': {
+        post: {
+          tags: ['account recovery'],
+          summary: 'Confirm the email address with the token of a verification link',
+          operationId: 'verifyEmail',
+          security: [],
+          requestBody: json(mailedTokenSchema),
+          responses: replies({ schema: messageReply, description: 'Verified' }, ...BODY_ERRORS, 429),
+        },
+      },
+      '/api/auth/confirm-email': {
+        post: {
+          tags: ['account recovery'],
+          summary: 'Apply an email change with the token mailed to the new address',
+          description: 'The old address gets a notice. 400 EMAIL_TAKEN when the address was taken meanwhile.',
+          operationId: 'confirmEmail',
+          security: [],
+          requestBody: json(mailedTokenSchema),
+          responses: replies({ schema: messageReply, description: 'Changed' }, ...BODY_ERRORS, 429),
+        },
+      },
       '/api/test/all': { get: board('Public board', 'Public Content.', false) },
       '/api/test/user': { get: board('Any signed-in user', 'User Content.', true) },
       '/api/test/mod': { get: board('Moderators', 'Moderator Content.', true) },
@@ -262,6 +323,29 @@ export function createOpenApiDocument() {
             'A wrong current password is 403 INVALID_PASSWORD and counts as a failed sign-in. Every session ends, ' +
             'this one included, and access tokens issued before are refused; the reply carries the tokens of a new ' +
             'session. A weak new password is 400 WEAK_PASSWORD with the rule broken.',
+        },
+      },
+      '/api/users/me/email': {
+        put: {
+          tags: ['account'],
+          summary: 'Change my email address (applies once the link mailed to the new address is used)',
+          description:
+            'Needs the current password (a wrong one is 403 INVALID_PASSWORD and counts as a failed sign-in). ' +
+            '400 "Failed! Email is already in use!" (EMAIL_TAKEN) or EMAIL_UNCHANGED.',
+          operationId: 'changeEmail',
+          security: accessToken,
+          requestBody: json(changeEmailSchema),
+          responses: replies({ schema: messageReply, description: 'Confirmation mailed' }, ...BODY_ERRORS, ...TOKEN_ERRORS, 404, 429),
+        },
+      },
+      '/api/users/me/verification-email': {
+        post: {
+          tags: ['account'],
+          summary: 'Mail me a new verification link',
+          description: '409 EMAIL_ALREADY_VERIFIED when there is nothing to verify; throttled like every mail (429).',
+          operationId: 'sendVerificationEmail',
+          security: accessToken,
+          responses: replies({ schema: messageReply, description: 'Sent' }, ...TOKEN_ERRORS, 404, 409, 429),
         },
       },
       '/api/users/me/sessions': {
@@ -331,6 +415,9 @@ export function createOpenApiDocument() {
       },
       '/api/users/{userId}/disable': {
         post: userOp('Disable: no sign-in, sessions revoked (admin)', { operationId: 'disableUser' }, userView, 404, 409),
+      },
+      '/api/users/{userId}/password-reset': {
+        post: userOp('Mail the user a password-reset link (admin)', { operationId: 'sendPasswordReset' }, messageReply, 404, 429),
       },
       '/api/users/{userId}/enable': {
         post: userOp('Enable again (admin)', { operationId: 'enableUser' }, userView, 404, 409),

@@ -19,6 +19,8 @@ const userSchema = new Schema(
     // A disabled account cannot sign in or refresh, and its access tokens stop working.
     disabled: { type: Boolean, default: false },
     passwordChangedAt: { type: Date },
+    // The user proved they read mail at `email` (a verification or reset link was used).
+    emailVerified: { type: Boolean, default: false },
     // Moves on with every password change; access tokens carry the version they were issued
     // under, and the guard refuses older ones (see user-state.service).
     tokenVersion: { type: Number, default: 0 },

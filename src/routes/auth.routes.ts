@@ -3,7 +3,14 @@ import { Router, type RequestHandler } from 'express';
 import type { AuthController } from '../controllers/auth.controller';
 import type { AuthMiddleware } from '../middlewares/auth.middleware';
 import { validateBody } from '../middlewares/validate.middleware';
-import { refreshTokenSchema, signinSchema, signupSchema } from '../validations/auth.validation';
+import {
+  forgotPasswordSchema,
+  mailedTokenSchema,
+  refreshTokenSchema,
+  resetPasswordSchema,
+  signinSchema,
+  signupSchema,
+} from '../validations/auth.validation';
 import { rejectOtherMethods } from '../middlewares/method-not-allowed.middleware';
 
 export interface AuthRateLimits {
@@ -21,5 +28,11 @@ export function authRoutes(controller: AuthController, guard: AuthMiddleware, li
   router.post('/refreshtoken', limits.tokens, validateBody(refreshTokenSchema), controller.refreshToken);
   router.post('/signout', limits.tokens, validateBody(refreshTokenSchema), controller.signout);
   router.post('/signout-all', limits.tokens, guard.verifyToken, controller.signoutEverywhere);
+  // Mail-sending and password-setting endpoints count like credentials; the token ones are
+  // 256 random bits (nothing to guess) and count like refreshes.
+  router.post('/forgot-password', limits.credentials, validateBody(forgotPasswordSchema), controller.forgotPassword);
+  router.post('/reset-password', limits.credentials, validateBody(resetPasswordSchema), controller.resetPassword);
+  router.post('/verify-email', limits.tokens, validateBody(mailedTokenSchema), controller.verifyEmail);
+  router.post('/confirm-email', limits.tokens, validateBody(mailedTokenSchema), controller.confirmEmail);
   return rejectOtherMethods(router);
 }

@@ -5,6 +5,7 @@ import type { AuthMiddleware } from '../middlewares/auth.middleware';
 import { rejectOtherMethods } from '../middlewares/method-not-allowed.middleware';
 import { validate } from '../middlewares/validate.middleware';
 import {
+  changeEmailSchema,
   changePasswordSchema,
   listSessionsQuery,
   listUsersQuery,
@@ -24,6 +25,8 @@ export function userRoutes(account: AccountController, admin: UserAdminControlle
   const me = Router();
   me.get('/', signedIn, account.me);
   me.put('/password', signedIn, validate({ body: changePasswordSchema }), account.changePassword);
+  me.put('/email', signedIn, validate({ body: changeEmailSchema }), account.changeEmail);
+  me.post('/verification-email', signedIn, account.sendVerification);
   me.get('/sessions', signedIn, validate({ query: listSessionsQuery }), account.sessions);
   me.delete('/sessions', signedIn, account.revokeOtherSessions);
   me.delete('/sessions/:sessionId', signedIn, validate({ params: sessionIdParams }), account.revokeSession);
@@ -36,5 +39,6 @@ export function userRoutes(account: AccountController, admin: UserAdminControlle
   router.post('/:userId/disable', adminOnly, validate({ params: userIdParams }), admin.disable);
   router.post('/:userId/enable', adminOnly, validate({ params: userIdParams }), admin.enable);
   router.delete('/:userId', adminOnly, validate({ params: userIdParams }), admin.remove);
+  router.post('/:userId/password-reset', adminOnly, validate({ params: userIdParams }), admin.sendPasswordReset);
   return rejectOtherMethods(router);
 }

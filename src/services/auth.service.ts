@@ -1,8 +1,10 @@
+import { Types } from 'mongoose';
 import { DEFAULT_ROLE } from '../config/roles';
 import { User, normalizeKey } from '../models/user.model';
 import { AppError, Messages } from '../utils/app-error';
 import { addressKey } from '../utils/client-address';
 import type { SigninInput, SignupInput } from '../validations/auth.validation';
+import type { EmailService } from './email';
 import type { PasswordPolicy, PasswordService } from './password';
 import type { RoleService } from './role.service';
 import type { SecurityEvents } from './security-events';
@@ -17,6 +19,7 @@ export interface SigninResult {
   username: string;
   email: string;
   roles: string[];
+  emailVerified: boolean;
   accessToken: string;
   refreshToken: string;
   refreshTokenExpiresAt: Date;
@@ -54,6 +57,8 @@ export interface AuthServiceDeps {
   userState: UserStateService;
   attempts: PasswordAttempts;
   events: SecurityEvents;
+  email: EmailService;
+  emailVerification: 'off' | 'optional' | 'required';
   ipv6PrefixLength: number;
 }
 
@@ -61,7 +66,7 @@ const requireAdmin = () => new AppError(403, 'FORBIDDEN', Messages.requireRole('
 const refreshRequired = () => new AppError(403, 'REFRESH_TOKEN_REQUIRED', Messages.refreshRequired);
 
 export function createAuthService(deps: AuthServiceDeps): AuthService {
-  const { users, roles, passwords, policy, tokens, sessions, userState, attempts, events } = deps;
+  const { users, roles, passwords, policy, tokens, sessions, userState, attempts, events, email } = deps;
   const clientOf = (ctx: ClientContext) => addressKey(ctx.ip, deps.ipv6PrefixLength);
 
   return {
@@ -81,13 +86,16 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         }
       }
 
-      await users.create({
+      const { id } = await users.create({
         username: input.username,
         email: input.email,
         password: input.password,
         roleIds,
         client: clientOf(ctx),
       });
+      // The verification mail goes out in the background: the contract's reply does not wait
+      // for an SMTP round trip, and a failure is logged (the user can ask for another).
+      email.welcome(new Types.ObjectId(id), ctx);
     },
 
     async signin({ username, password }, ctx) {
@@ -101,7 +109,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
 
       const user = await User.findOne(
         { usernameKey: normalizeKey(username) },
-        { username: 1, email: 1, password: 1, roles: 1, disabled: 1, tokenVersion: 1 },
+        { username: 1, email: 1, password: 1, roles: 1, disabled: 1, tokenVersion: 1, emailVerified: 1 },
       ).lean();
       if (!user) {
         events.record('signin_failed', { username, ...ctx, detail: { reason: 'unknown_user' } });
@@ -113,6 +121,9 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       }
       // Checked after the password, so that the reply tells nothing to someone guessing.
       if (user.disabled) throw new AppError(403, 'ACCOUNT_DISABLED', Messages.accountDisabled);
+      if (deps.emailVerification === 'required' && !user.emailVerified) {
+        throw new AppError(403, 'EMAIL_NOT_VERIFIED', 'Please verify your email address first: use the link we sent you, or ask for a new one.');
+      }
 
       const [roleNames, session] = await Promise.all([
         roles.authorities(user.roles),
@@ -125,6 +136,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         username: user.username,
         email: user.email,
         roles: roleNames,
+        emailVerified: user.emailVerified === true,
         accessToken: tokens.signAccessToken(userId, session.sessionId, user.tokenVersion ?? 0),
         refreshToken: session.refreshToken,
         refreshTokenExpiresAt: session.expiresAt,

@@ -46,7 +46,7 @@ export async function bootstrapData(
     policy.check(initialAdmin.password, initialAdmin, 'ADMIN_PASSWORD');
     // create() checks the name before hashing and the unique index decides any race with
     // another instance starting at the same moment.
-    await users.create({ ...initialAdmin, roleIds });
+    await users.create({ ...initialAdmin, roleIds, emailVerified: true });
     logger.info({ username }, 'initial admin created');
     return;
   } catch (err) {

@@ -4,12 +4,13 @@ import type { Logger } from '../config/logger';
 import type { Clock } from '../utils/clock';
 import { createAccountService } from './account.service';
 import { createAuthService } from './auth.service';
+import { createActionTokens, createConsoleMailer, createDisabledMailer, createEmailService, createSmtpMailer, type Mailer } from './email';
 import { createHealthService } from './health.service';
 import { createPasswordPolicy, createPasswordService } from './password';
 import { createRoleService } from './role.service';
 import { createSecurityEvents } from './security-events';
 import { createSessionService } from './session.service';
-import { createLocalRequestThrottle, createPasswordAttempts, createSharedRequestThrottle } from './throttle';
+import { createLocalRequestThrottle, createMailThrottle, createPasswordAttempts, createSharedRequestThrottle } from './throttle';
 import { createTokenService } from './token.service';
 import { createUserAdminService } from './user-admin.service';
 import { createUserService } from './user.service';
@@ -21,10 +22,24 @@ export interface ServiceDeps {
   logger: Logger;
   /** The Mongoose connection the models use; the rate limiters keep their counts there too. */
   connection: Connection;
+  /** Where mails go; built from the configuration when omitted. */
+  mailer?: Mailer;
+}
+
+/**
+ * SMTP when configured. Without SMTP_URL: printed to stdout in development (so `npm start`
+ * alone shows every flow), dropped in tests that bring no SMTP server, refused (503) in
+ * production.
+ */
+export function createMailer(config: Config, logger: Logger): Mailer {
+  const { smtpUrl, from, smtpTimeoutMs } = config.email;
+  if (smtpUrl !== undefined) return createSmtpMailer({ url: smtpUrl, from, timeoutMs: smtpTimeoutMs, logger });
+  if (config.env === 'production') return createDisabledMailer();
+  return createConsoleMailer(config.env === 'test' ? () => undefined : (text) => process.stdout.write(text));
 }
 
 /** Wires the services from the configuration; the one place that knows their dependencies. */
-export function createServices({ config, clock, logger, connection }: ServiceDeps) {
+export function createServices({ config, clock, logger, connection, mailer = createMailer(config, logger) }: ServiceDeps) {
   const passwords = createPasswordService({
     rounds: config.bcryptRounds,
     threads: config.bcryptThreads,
@@ -56,7 +71,35 @@ export function createServices({ config, clock, logger, connection }: ServiceDep
     clock,
     events,
   });
-  const auth = createAuthService({ users, roles, passwords, policy, tokens, sessions, userState, attempts, events, ipv6PrefixLength });
+  const email = createEmailService({
+    config: config.email,
+    mailer,
+    tokens: createActionTokens(clock),
+    throttle: createMailThrottle({ connection, clock, ipv6PrefixLength, ...config.email }),
+    passwords,
+    policy,
+    sessions,
+    userState,
+    attempts,
+    events,
+    connection,
+    logger,
+    ipv6PrefixLength,
+  });
+  const auth = createAuthService({
+    users,
+    roles,
+    passwords,
+    policy,
+    tokens,
+    sessions,
+    userState,
+    attempts,
+    events,
+    email,
+    emailVerification: config.email.verification,
+    ipv6PrefixLength,
+  });
   const account = createAccountService({
     users,
     passwords,
@@ -81,6 +124,7 @@ export function createServices({ config, clock, logger, connection }: ServiceDep
     userState,
     sessions,
     auth,
+    email,
     account,
     userAdmin,
     credentialRequestThrottle,

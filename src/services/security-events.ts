@@ -11,6 +11,11 @@ export const SECURITY_EVENTS = {
   user_enabled: { level: 'info', text: 'security: user enabled' },
   user_deleted: { level: 'info', text: 'security: user deleted' },
   admin_restored: { level: 'warn', text: 'security: no active admin was left; the configured admin got the role back' },
+  password_reset_requested: { level: 'info', text: 'security: password reset mail sent' },
+  password_reset: { level: 'info', text: 'security: password reset through a mailed link; every session signed out' },
+  email_verified: { level: 'info', text: 'security: email address verified' },
+  email_change_requested: { level: 'info', text: 'security: email change asked for; confirmation mailed to the new address' },
+  email_changed: { level: 'info', text: 'security: email address changed' },
 } as const;
 
 export type SecurityEventType = keyof typeof SECURITY_EVENTS;

@@ -13,6 +13,8 @@ export interface NewUser {
   roleIds: readonly Types.ObjectId[];
   /** Who asked (client address key), for the hashing queue's turns. */
   client?: string;
+  /** The initial admin's address is the operator's word. */
+  emailVerified?: boolean;
 }
 
 /** What the API shows of a user: never the password hash. */
@@ -22,6 +24,7 @@ export interface UserView {
   email: string;
   roles: string[];
   disabled: boolean;
+  emailVerified: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -51,11 +54,12 @@ type LeanUser = {
   email: string;
   roles: Types.ObjectId[];
   disabled?: boolean | null;
+  emailVerified?: boolean | null;
   createdAt: Date;
   updatedAt: Date;
 };
 
-const VIEW_FIELDS = { username: 1, email: 1, roles: 1, disabled: 1, createdAt: 1, updatedAt: 1 } as const;
+const VIEW_FIELDS = { username: 1, email: 1, roles: 1, disabled: 1, emailVerified: 1, createdAt: 1, updatedAt: 1 } as const;
 
 const isDuplicateKeyError = (err: unknown): err is mongo.MongoServerError =>
   err instanceof mongo.MongoServerError && err.code === 11000;
@@ -77,6 +81,7 @@ async function toViews(users: LeanUser[]): Promise<UserView[]> {
       return name ? [toAuthority(name)] : [];
     }),
     disabled: u.disabled === true,
+    emailVerified: u.emailVerified === true,
     createdAt: u.createdAt,
     updatedAt: u.updatedAt,
   }));
@@ -84,7 +89,7 @@ async function toViews(users: LeanUser[]): Promise<UserView[]> {
 
 export function createUserService(passwords: PasswordService): UserService {
   return {
-    async create({ username, email, password, roleIds, client }) {
+    async create({ username, email, password, roleIds, client, emailVerified = false }) {
       const usernameKey = normalizeKey(username);
       const emailKey = normalizeKey(email);
       // Checked before hashing so that a taken name costs no bcrypt work. This is only a
@@ -98,7 +103,7 @@ export function createUserService(passwords: PasswordService): UserService {
 
       const hash = await passwords.hash(password, client);
       try {
-        const user = await User.create({ username, email, password: hash, roles: [...roleIds] });
+        const user = await User.create({ username, email, password: hash, roles: [...roleIds], emailVerified });
         return { id: user.id };
       } catch (err) {
         if (isDuplicateKeyError(err)) {

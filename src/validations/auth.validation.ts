@@ -34,6 +34,21 @@ export const refreshTokenSchema = z.strictObject({
   refreshToken: z.string().max(512).optional(),
 });
 
+/** A token from a mailed link: 256 random bits in base64url. */
+const mailedToken = z
+  .string()
+  .min(20, 'is not a token from a link we sent')
+  .max(100, 'is not a token from a link we sent')
+  .regex(/^[A-Za-z0-9_-]+$/, 'is not a token from a link we sent')
+  .meta({ example: 'q3J9k1mZ0bq6v2xXh0cR4sT7uW9yA1bC3dE5fG7hI9j' });
+
+export const forgotPasswordSchema = z.strictObject({ email: emailSchema });
+export const resetPasswordSchema = z.strictObject({ token: mailedToken, password: passwordSchema });
+export const mailedTokenSchema = z.strictObject({ token: mailedToken });
+
 export type SignupInput = z.infer<typeof signupSchema>;
+export type ForgotPasswordInput = z.infer<typeof forgotPasswordSchema>;
+export type ResetPasswordInput = z.infer<typeof resetPasswordSchema>;
+export type MailedTokenInput = z.infer<typeof mailedTokenSchema>;
 export type SigninInput = z.infer<typeof signinSchema>;
 export type RefreshTokenInput = z.infer<typeof refreshTokenSchema>;

@@ -31,6 +31,7 @@ export const signinReply = z
     username: z.string(),
     email: z.string(),
     roles: z.array(z.string()).meta({ example: ['ROLE_USER'] }),
+    emailVerified: z.boolean().meta({ description: 'The user used a verification or reset link sent to their address' }),
     accessToken: z.string().meta({ description: 'JWT (HS256); send it as x-access-token or Authorization: Bearer' }),
     refreshToken: z.string().optional().meta({
       description: 'Opaque; absent when it was set as a cookie instead (refreshTokenTransport: "cookie")',
@@ -67,6 +68,7 @@ export const userView = z
     email: z.string(),
     roles: z.array(z.string()),
     disabled: z.boolean(),
+    emailVerified: z.boolean(),
     createdAt: dateTime,
     updatedAt: dateTime,
   })

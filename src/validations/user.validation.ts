@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { passwordSchema, roleNamesSchema } from './fields';
+import { emailSchema, passwordSchema, roleNamesSchema } from './fields';
 import { OBJECT_ID_PATTERN } from '../utils/object-id';
 
 // Ids are accepted in any letter case and canonicalised to lower case here, at the edge, so
@@ -17,6 +17,11 @@ export const changePasswordSchema = z.strictObject({
   newPassword: passwordSchema,
   // As at sign-in: where the new session's refresh token goes (the reply's body by default).
   refreshTokenTransport: z.enum(['body', 'cookie']).optional(),
+});
+
+export const changeEmailSchema = z.strictObject({
+  email: emailSchema,
+  currentPassword: z.string().min(1, 'is required').max(1024),
 });
 
 export const listSessionsQuery = z.strictObject({
@@ -51,6 +56,7 @@ export const setRolesSchema = z.strictObject({
 });
 
 export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;
+export type ChangeEmailInput = z.infer<typeof changeEmailSchema>;
 export type ListUsersQuery = z.infer<typeof listUsersQuery>;
 export type ListSessionsQuery = z.infer<typeof listSessionsQuery>;
 export type SetRolesInput = z.infer<typeof setRolesSchema>;

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startMailbox, type Mailbox } from '../helpers/mailbox';
 import { freePort, start, stopAll, waitFor, type Running } from '../helpers/process';
 
 // The demo page driven in headless Chromium against the real service and a real mongod.
@@ -35,13 +36,21 @@ describeBrowser('demo page in Chromium', () => {
   let dataDir: string;
   let browser: Browser;
   let base: string;
+  let mailbox: Mailbox;
 
   beforeAll(async () => {
     execFileSync(process.execPath, [path.resolve(__dirname, '../../scripts/build-demo.mjs')], { stdio: 'inherit' });
     dataDir = await mkdtemp(path.join(tmpdir(), 'auth-api-demo-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    server = start({ PORT: String(port), MONGODB_DATA_DIR: dataDir, JWT_ACCESS_TTL: String(ACCESS_TTL_SECONDS) });
+    mailbox = await startMailbox();
+    server = start({
+      PORT: String(port),
+      MONGODB_DATA_DIR: dataDir,
+      JWT_ACCESS_TTL: String(ACCESS_TTL_SECONDS),
+      SMTP_URL: mailbox.url,
+      APP_URL: `${base}/demo`,
+    });
     await waitFor(server, 'auth API listening');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -51,6 +60,7 @@ describeBrowser('demo page in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await mailbox?.close();
     stopAll();
     await server?.exited;
     await rm(dataDir, { recursive: true, force: true });
@@ -136,6 +146,42 @@ describeBrowser('demo page in Chromium', () => {
     expect(await board(page, 'user')).toBe('User Content.');
     expect(await logText(page)).toContain('Access token refreshed');
     expect((await page.context().cookies(`${base}/api/auth/refreshtoken`)).find((c) => c.name === 'refreshToken')).toBeUndefined();
+    await page.close();
+  });
+
+  it('resets a forgotten password through the link in the mail, then signs in with the new one', async () => {
+    const page = await openDemo();
+    await register(page, 'forgetful');
+    await page.click('[data-testid="forgot"] summary');
+    await page.fill('[data-testid="forgot-form"] [name=email]', 'forgetful@example.com');
+    await page.click('[data-testid="forgot-form"] button');
+    await page.getByText('Forgot password: If an account uses that address, a link to reset its password is on its way.').waitFor();
+
+    const mail = mailbox.received.find((m) => m.to === 'forgetful@example.com' && m.subject === 'Reset your password') ??
+      (await (async () => {
+        for (let i = 0; i < 50; i += 1) {
+          const found = mailbox.received.find((m) => m.to === 'forgetful@example.com' && m.subject === 'Reset your password');
+          if (found) return found;
+          await page.waitForTimeout(100);
+        }
+        throw new Error('no reset mail');
+      })());
+    expect(mail.link).toMatch(new RegExp(`^${base}/demo/reset-password#token=`));
+
+    const resetPage = await browser.newPage();
+    const errors: string[] = [];
+    resetPage.on('pageerror', (err) => errors.push(err.message));
+    await resetPage.goto(mail.link!);
+    await resetPage.fill('[data-testid="reset-form"] [name=password]', 'brand-new-demo-pass');
+    await resetPage.click('[data-testid="reset-form"] button');
+    await resetPage.getByText('Your password was reset. Every session was signed out; sign in with the new password.').waitFor();
+    expect(errors).toEqual([]);
+    await resetPage.close();
+
+    await page.fill('[data-testid="signin-form"] [name=username]', 'forgetful');
+    await page.fill('[data-testid="signin-form"] [name=password]', 'brand-new-demo-pass');
+    await page.click('[data-testid="signin-form"] button');
+    await page.getByText('Signed in as forgetful (ROLE_USER)').waitFor();
     await page.close();
   });
 });

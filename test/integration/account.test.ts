@@ -19,6 +19,7 @@ describe('GET /api/users/me', () => {
       email: user.email,
       roles: expect.arrayContaining(['ROLE_USER', 'ROLE_MODERATOR']),
       disabled: false,
+      emailVerified: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

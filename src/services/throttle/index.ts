@@ -126,3 +126,30 @@ export function createLocalRequestThrottle(
 }
 
 export const isThrottled = (err: unknown): err is AppError => err instanceof AppError && err.status === 429;
+
+export interface MailThrottle {
+  /**
+   * Counts one mail to `email` asked for from the client address; 429 TOO_MANY_EMAILS when
+   * either count is used up. Taken before anything is looked up or sent, for known and
+   * unknown addresses alike, so the reply never tells which is which.
+   */
+  take(email: string, ip: string | undefined): Promise<void>;
+}
+
+export function createMailThrottle(
+  options: Pick<ThrottleOptions, 'connection' | 'clock' | 'ipv6PrefixLength'> & { maxPerAddress: number; maxPerIp: number; windowSeconds: number },
+): MailThrottle {
+  const counters = createSharedCounters(options.connection, options.clock);
+  const windowMs = options.windowSeconds * 1000;
+  const perAddress: CounterRule = { name: 'mail_to', limit: options.maxPerAddress, windowMs };
+  const perIp: CounterRule = { name: 'mail_ip', limit: options.maxPerIp, windowMs };
+  return {
+    async take(email, ip) {
+      const refusal = await counters.take([
+        { rule: perAddress, key: normalizeKey(email) },
+        { rule: perIp, key: addressKey(ip, options.ipv6PrefixLength) },
+      ]);
+      if (refusal) throw tooManyRequests('TOO_MANY_EMAILS', 'Too many emails were asked for. Please try again later.', refusal.retryAfterMs);
+    },
+  };
+}
