@@ -6,14 +6,16 @@
  *   BENCH_DURATION (5): seconds per measurement
  *   BENCH_MIXED_SECONDS (60): the mixed-load memory scenario; 0 skips it
  *   BENCH_ONLY: comma-separated scenario keys (reference is always measured):
- *     user, admin, refresh, signin, flood, propagation, mixed
+ *     user, admin, refresh, signin, flood, propagation, mixed, scale
+ *   BENCH_SCALE_USERS (1000000): users inserted for the scale scenario
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { MongoClient } from 'mongodb';
+import bcrypt from 'bcryptjs';
+import { MongoClient, ObjectId } from 'mongodb';
 import { MongoMemoryServer } from 'mongodb-memory-server';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -22,6 +24,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const MIXED_SECONDS = Number(process.env.BENCH_MIXED_SECONDS ?? 60);
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const enabled = (key: string) => !ONLY || ONLY.includes(key);
+const SCALE_USERS = Number(process.env.BENCH_SCALE_USERS ?? 1_000_000);
 const CONNECTIONS = 50;
 const MEMORY_LIMIT_MB = 200;
 
@@ -59,6 +62,13 @@ async function waitHttp(url: string): Promise<void> {
 function rssMb(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+/** CPU time (user + system) a process has used so far, in ms (from /proc; 10 ms ticks). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of the line; 12 and 13 after the command name.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 interface Run {
@@ -120,14 +130,15 @@ async function main() {
     // The reference runs with npm start's node flags too (heap settings), so that both sides
     // have the same process setup; only the app differs.
     const nodeFlags = start.filter((arg) => arg.startsWith('--'));
+    let refPid = 0;
     const startReference = async (extra: Record<string, string> = {}) => {
       const port = await freePort();
-      children.push(
-        spawn(process.execPath, [...nodeFlags, path.join(ROOT, 'scripts/bench-reference.mjs')], {
-          env: { ...process.env, PORT: String(port), ...extra },
-          stdio: 'ignore',
-        }),
-      );
+      const child = spawn(process.execPath, [...nodeFlags, path.join(ROOT, 'scripts/bench-reference.mjs')], {
+        env: { ...process.env, PORT: String(port), ...extra },
+        stdio: 'ignore',
+      });
+      children.push(child);
+      refPid ||= child.pid!;
       return `http://127.0.0.1:${port}`;
     };
     const ref = await startReference();
@@ -229,6 +240,10 @@ async function main() {
       if (run.failures > 0) log(`warning: ${name}: ${run.failures} non-2xx replies or errors`);
     };
     const sharedReads: number[] = [];
+    // CPU time per request of the service's process during the refresh runs, and of the
+    // reference's during its runs (the database's own CPU is not in either).
+    const refreshCpuUs: number[] = [];
+    const referenceCpuUs: number[] = [];
     const signinBody = JSON.stringify({ username: 'benchstorm', password: 'bench-user-password' });
 
     for (let round = 1; round <= ROUNDS; round += 1) {
@@ -237,7 +252,9 @@ async function main() {
       // against their mean, so that drift on this shared machine, and whatever a previous
       // run leaves behind, weighs on both sides alike.
       const referenceRun = async () => {
+        const cpu0 = cpuMs(refPid);
         const run = await cannon({ url: `${ref}/api/test/all` });
+        referenceCpuUs.push(((cpuMs(refPid) - cpu0) * 1000) / run.sent);
         add('reference (bare Express)', run, 1);
         return run;
       };
@@ -263,6 +280,7 @@ async function main() {
       const reference = before;
       if (enabled('refresh')) {
         const opsBefore = await opcount();
+        const cpu0 = cpuMs(service.pid!);
         const refresh = await cannon({
           url: `${svc}/api/auth/refreshtoken`,
           method: 'POST',
@@ -271,6 +289,7 @@ async function main() {
           body: JSON.stringify({ refreshToken: user.refreshToken }),
         });
         await sleep(500); // let the requests still in flight at the end finish
+        refreshCpuUs.push(((cpuMs(service.pid!) - cpu0) * 1000) / refresh.sent);
         const opsAfter = await opcount();
         add('POST /api/auth/refreshtoken', refresh, refresh.rps / reference.rps, (opsAfter.perRequest - opsBefore.perRequest) / refresh.sent);
         sharedReads.push((opsAfter.shared - opsBefore.shared) / refresh.sent);
@@ -452,6 +471,95 @@ async function main() {
         `RSS every 10 s (MB): ${samples.filter((_, i) => i % 10 === 0).map(([t, y]) => `${t.toFixed(0)}s:${y.toFixed(0)}`).join(' ')}`,
       );
     }
+    // The admin list, search, sign-in and a board with SCALE_USERS users inserted straight into
+    // the database (the service's document shape), each request timed one after the other.
+    const scale: string[] = [];
+    if (enabled('scale')) {
+      log(`scale: inserting ${SCALE_USERS} users`);
+      const db = client.db('auth');
+      const userRole = await db.collection('roles').findOne({ name: 'user' });
+      const hash = await bcrypt.hash('bench-scale-password', 10);
+      const name = (i: number) => `scale${String(i).padStart(7, '0')}`;
+      const started = performance.now();
+      const BATCH = 10_000;
+      for (let from = 0; from < SCALE_USERS; from += BATCH) {
+        const now = new Date();
+        await db.collection('users').insertMany(
+          Array.from({ length: Math.min(BATCH, SCALE_USERS - from) }, (_, k) => {
+            const username = name(from + k);
+            return {
+              _id: new ObjectId(),
+              username,
+              usernameKey: username,
+              email: `${username}@example.com`,
+              emailKey: `${username}@example.com`,
+              password: hash,
+              roles: [userRole!._id],
+              disabled: false,
+              emailVerified: false,
+              tokenVersion: 0,
+              createdAt: now,
+              updatedAt: now,
+            };
+          }),
+          { ordered: false },
+        );
+      }
+      log(`scale: inserted in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      const total = await db.collection('users').estimatedDocumentCount();
+      const timed = async (label: string, times: number, request: () => Promise<Response>) => {
+        const ms: number[] = [];
+        for (let i = 0; i < times; i += 1) {
+          const t0 = performance.now();
+          const res = await request();
+          await res.arrayBuffer();
+          if (!res.ok) throw new Error(`${label}: ${res.status}`);
+          ms.push(performance.now() - t0);
+        }
+        const sorted = [...ms].sort((a, b) => a - b);
+        return { label, median: median(ms), p95: sorted[Math.floor(sorted.length * 0.95)]! };
+      };
+      const asAdmin = { 'x-access-token': admin.accessToken! };
+      // A cursor is opaque to clients; the benchmark makes the one for a position it wants.
+      const cursorAt = (i: number) => Buffer.from(`u:${name(i)}`).toString('base64url');
+      const rowsAt = [
+        await timed('GET /api/users (page 1)', 50, () => fetch(`${svc}/api/users?limit=20`, { headers: asAdmin })),
+        await timed('GET /api/users, a page in the middle', 50, () =>
+          fetch(`${svc}/api/users?limit=20&cursor=${cursorAt(Math.floor(SCALE_USERS / 2))}`, { headers: asAdmin }),
+        ),
+        await timed('GET /api/users, the last page', 50, () =>
+          fetch(`${svc}/api/users?limit=20&cursor=${cursorAt(SCALE_USERS - 15)}`, { headers: asAdmin }),
+        ),
+        await timed(`GET /api/users?q=<username prefix> (10 matches)`, 50, () =>
+          fetch(`${svc}/api/users?q=${name(SCALE_USERS - 10).slice(0, -1)}`, { headers: asAdmin }),
+        ),
+        await timed('GET /api/users?q=<email prefix> (1 match)', 50, () =>
+          fetch(`${svc}/api/users?q=${name(12345)}@`, { headers: asAdmin }),
+        ),
+        await timed('POST /api/auth/signin (bcrypt cost 10 included)', 20, () =>
+          fetch(`${svc}/api/auth/signin`, {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ username: name(777_777 % SCALE_USERS), password: 'bench-scale-password' }),
+          }),
+        ),
+        await timed('GET /api/test/admin', 50, () => fetch(`${svc}/api/test/admin`, { headers: asAdmin })),
+      ];
+      scale.push(
+        '',
+        `scale: ${total} users in the collection; each request 20-50 times in a row, ms`,
+        '',
+        '| request | median ms | p95 ms | target |',
+        '|---|---:|---:|---|',
+        ...rowsAt.map(
+          (r) =>
+            `| ${r.label} | ${r.median.toFixed(1)} | ${r.p95.toFixed(1)} | ${
+              r.label.startsWith('GET /api/users') ? `<= 50 ms median: ${r.median <= 50 ? 'met' : 'NOT met'}` : ''
+            } |`,
+        ),
+      );
+    }
+
     await client.close();
 
     const targets: Record<string, (r: { ratio: number; p99: number; extra: number }) => string> = {
@@ -474,12 +582,15 @@ async function main() {
       lines.push(`| ${name} | ${Math.round(median(row.rps))} | ${r.p99} | ${ratio} | ${targets[name]?.(r) ?? ''} |`);
     }
     if (sharedReads.length > 0) {
+      const cpuRatio = median(refreshCpuUs) / median(referenceCpuUs);
       lines.push(
         '',
         `refresh: plus ${median(sharedReads).toFixed(3)} cached role/status reads per request (shared by all of a user's requests, at most 2 per second)`,
+        `refresh CPU per request (service process): ${median(refreshCpuUs).toFixed(0)} µs, reference ${median(referenceCpuUs).toFixed(0)} µs: ` +
+          `${cpuRatio.toFixed(1)}x (target <= 4x: ${cpuRatio <= 4 ? 'met' : 'NOT met'})`,
       );
     }
-    lines.push('', ...flood, ...propagation, ...memory);
+    lines.push('', ...flood, ...propagation, ...memory, ...scale);
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     for (const child of children) child.kill('SIGTERM');

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedMongo(config.mongo.embeddedDataDir, logger);
     uri = embedded.uri;
   }
-  await connectDatabase(uri, logger);
+  await connectDatabase(uri, logger, { maxPoolSize: config.mongo.maxPoolSize });
   await Promise.all([ensureIndexes(), ensureThrottleIndexes(mongoose.connection)]);
   if (!(await supportsTransactions(mongoose.connection))) {
     // The embedded development mongod is a standalone server; a configured one should not be.

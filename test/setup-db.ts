@@ -8,7 +8,8 @@ import { checkRecordedReplies } from './helpers/openapi-check';
 beforeAll(async () => {
   const uri = process.env.TEST_MONGODB_URI;
   if (!uri) throw new Error('TEST_MONGODB_URI is not set: is jest globalSetup configured?');
-  await mongoose.connect(uri, { dbName: `auth_test_${process.env.JEST_WORKER_ID ?? '0'}` });
+  // monitorCommands: tests that count the database round trips of a request listen to it.
+  await mongoose.connect(uri, { dbName: `auth_test_${process.env.JEST_WORKER_ID ?? '0'}`, monitorCommands: true });
   await Promise.all([ensureIndexes(), ensureThrottleIndexes(mongoose.connection)]);
 });
 

@@ -84,6 +84,7 @@ const envSchema = z
       z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
     ),
     MONGODB_DATA_DIR: withDefault(z.string(), '.data'),
+    MONGODB_MAX_POOL_SIZE: withDefault(positiveInt(10_000), 10),
     JWT_SECRET: optional(z.string()),
     JWT_ACCESS_TTL: withDefault(positiveInt(7 * 24 * 3600), 3600),
     JWT_REFRESH_TTL: withDefault(positiveInt(365 * 24 * 3600), 86400),
@@ -204,6 +205,7 @@ export interface Config {
     /** Undefined means: start an embedded mongod (never in production). */
     readonly uri: string | undefined;
     readonly embeddedDataDir: string;
+    readonly maxPoolSize: number;
   };
   readonly jwt: {
     readonly secret: string;
@@ -290,7 +292,7 @@ export function parseConfig(source: EnvInput): Config {
   return deepFreeze({
     env: env.NODE_ENV,
     port: env.PORT,
-    mongo: { uri: env.MONGODB_URI, embeddedDataDir: env.MONGODB_DATA_DIR },
+    mongo: { uri: env.MONGODB_URI, embeddedDataDir: env.MONGODB_DATA_DIR, maxPoolSize: env.MONGODB_MAX_POOL_SIZE },
     jwt: {
       secret: env.JWT_SECRET ?? randomBytes(48).toString('base64url'),
       secretIsEphemeral,

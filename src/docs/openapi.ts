@@ -387,7 +387,11 @@ export function createOpenApiDocument() {
       '/api/users': {
         get: {
           tags: ['admin'],
-          summary: 'List users (admin)',
+          summary: 'List users (admin), a page at a time',
+          description:
+            'Sorted by username. q: the start of a username, or of an email when q contains @ (sorted by email then), ' +
+            'in any letter case. Pass nextCursor as cursor for the next page. estimatedTotal (without q) comes from ' +
+            'the collection metadata: no request counts or skips over the collection.',
           operationId: 'listUsers',
           security: accessToken,
           requestParams: { query: listUsersQuery },

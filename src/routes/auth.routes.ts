@@ -14,7 +14,7 @@ import {
 import { rejectOtherMethods } from '../middlewares/method-not-allowed.middleware';
 
 export interface AuthRateLimits {
-  /** Sign-up and sign-in: shared by all instances. */
+  /** Sign-up, password reset and the mail-sending endpoints: shared by all instances (sign-in counts in its service). */
   credentials: RequestHandler;
   /** Refresh and sign-out: per instance. */
   tokens: RequestHandler;
@@ -24,7 +24,9 @@ export function authRoutes(controller: AuthController, guard: AuthMiddleware, li
   const router = Router();
   router.use(cookieParser());
   router.post('/signup', limits.credentials, validateBody(signupSchema), guard.optionalToken, controller.signup);
-  router.post('/signin', limits.credentials, validateBody(signinSchema), controller.signin);
+  // Sign-in counts its request against the same per-address limit inside the service, in the
+  // one round trip that also takes its attempt points (see PasswordAttempts.begin).
+  router.post('/signin', validateBody(signinSchema), controller.signin);
   router.post('/refreshtoken', limits.tokens, validateBody(refreshTokenSchema), controller.refreshToken);
   router.post('/signout', limits.tokens, validateBody(refreshTokenSchema), controller.signout);
   router.post('/signout-all', limits.tokens, guard.verifyToken, controller.signoutEverywhere);

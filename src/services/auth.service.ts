@@ -101,7 +101,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     async signin({ username, password }, ctx) {
       let attempt;
       try {
-        attempt = await attempts.begin(username, ctx.ip);
+        // The per-address request count is taken here too: one round trip for all three.
+        attempt = await attempts.begin(username, ctx.ip, { countRequest: true });
       } catch (err) {
         if (isThrottled(err)) events.record('signin_throttled', { username, ...ctx, detail: { code: err.code } });
         throw err;

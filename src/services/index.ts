@@ -61,7 +61,7 @@ export function createServices({ config, clock, logger, connection, mailer = cre
   const tokenRequestThrottle = createLocalRequestThrottle(throttleOptions);
   const ipv6PrefixLength = config.throttle.ipv6PrefixLength;
   const roles = createRoleService();
-  const users = createUserService(passwords);
+  const users = createUserService(passwords, roles);
   const userState = createUserStateService(clock);
   const sessions = createSessionService({
     tokens,

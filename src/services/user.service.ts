@@ -1,10 +1,9 @@
 import type { ClientSession, Types } from 'mongoose';
 import { mongo } from 'mongoose';
-import { toAuthority } from '../config/roles';
-import { Role } from '../models/role.model';
 import { User, normalizeKey } from '../models/user.model';
 import { AppError, Messages } from '../utils/app-error';
 import type { PasswordService } from './password';
+import type { RoleService } from './role.service';
 
 export interface NewUser {
   username: string;
@@ -31,9 +30,11 @@ export interface UserView {
 
 export interface UserPage {
   users: UserView[];
-  page: number;
   limit: number;
-  total: number;
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+  /** Without `q`: the collection's document count from its metadata (no scan), which may lag a little. */
+  estimatedTotal?: number;
 }
 
 export interface UserService {
@@ -41,7 +42,12 @@ export interface UserService {
   create(input: NewUser): Promise<{ id: string }>;
   /** 404 when there is no such user. */
   get(userId: string): Promise<UserView>;
-  list(query: { page: number; limit: number; q?: string | undefined }): Promise<UserPage>;
+  /**
+   * Users in the order of one index, a page at a time, at a cost independent of how many
+   * there are: by username, or, with `q`, those whose username starts with `q` (or whose
+   * email does, when `q` holds an @), in any letter case.
+   */
+  list(query: { limit: number; cursor?: string | undefined; q?: string | undefined }): Promise<UserPage>;
   /** Each returns false when there is no such user. */
   setRoles(userId: string, roleIds: readonly Types.ObjectId[], session?: ClientSession): Promise<boolean>;
   setDisabled(userId: string, disabled: boolean, session?: ClientSession): Promise<boolean>;
@@ -64,22 +70,28 @@ const VIEW_FIELDS = { username: 1, email: 1, roles: 1, disabled: 1, emailVerifie
 const isDuplicateKeyError = (err: unknown): err is mongo.MongoServerError =>
   err instanceof mongo.MongoServerError && err.code === 11000;
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The first string after every string that starts with `prefix`. */
+const afterPrefix = (prefix: string) => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+
+/** A list position: which key the list is sorted by, and the last key of the page. */
+const encodeKeyCursor = (field: 'u' | 'e', key: string) => Buffer.from(`${field}:${key}`, 'utf8').toString('base64url');
+function decodeKeyCursor(cursor: string, field: 'u' | 'e'): string {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!text.startsWith(`${field}:`) || text.length < 3) {
+    throw new AppError(400, 'INVALID_CURSOR', 'Invalid request: cursor is not one this service returned for this query');
+  }
+  return text.slice(2);
+}
 
 export const userNotFound = () => new AppError(404, 'USER_NOT_FOUND', Messages.userNotFound);
 
-async function toViews(users: LeanUser[]): Promise<UserView[]> {
-  const roleIds = [...new Set(users.flatMap((u) => u.roles.map(String)))];
-  const roles = await Role.find({ _id: { $in: roleIds } }, { name: 1 }).lean();
-  const names = new Map(roles.map((r) => [r._id.toString(), r.name]));
-  return users.map((u) => ({
+async function toViews(users: LeanUser[], roles: RoleService): Promise<UserView[]> {
+  const authorities = await Promise.all(users.map((u) => roles.authorities(u.roles)));
+  return users.map((u, i) => ({
     id: u._id.toString(),
     username: u.username,
     email: u.email,
-    roles: u.roles.flatMap((id) => {
-      const name = names.get(id.toString());
-      return name ? [toAuthority(name)] : [];
-    }),
+    roles: authorities[i]!,
     disabled: u.disabled === true,
     emailVerified: u.emailVerified === true,
     createdAt: u.createdAt,
@@ -87,7 +99,7 @@ async function toViews(users: LeanUser[]): Promise<UserView[]> {
   }));
 }
 
-export function createUserService(passwords: PasswordService): UserService {
+export function createUserService(passwords: PasswordService, roles: RoleService): UserService {
   return {
     async create({ username, email, password, roleIds, client, emailVerified = false }) {
       const usernameKey = normalizeKey(username);
@@ -118,29 +130,39 @@ export function createUserService(passwords: PasswordService): UserService {
     async get(userId) {
       const user = await User.findById(userId, VIEW_FIELDS).lean<LeanUser>();
       if (!user) throw userNotFound();
-      const [view] = await toViews([user]);
+      const [view] = await toViews([user], roles);
       return view!;
     },
 
-    async list({ page, limit, q }) {
-      // Matches the lower-cased keys, so the filter is case-insensitive like the uniqueness.
-      const filter = q
-        ? {
-            $or: [
-              { usernameKey: { $regex: escapeRegExp(normalizeKey(q)) } },
-              { emailKey: { $regex: escapeRegExp(normalizeKey(q)) } },
-            ],
-          }
-        : {};
-      const [users, total] = await Promise.all([
-        User.find(filter, VIEW_FIELDS)
-          .sort({ usernameKey: 1 })
-          .skip((page - 1) * limit)
-          .limit(limit)
-          .lean<LeanUser[]>(),
-        User.countDocuments(filter),
+    async list({ limit, cursor, q }) {
+      // One index range, read in order and cut at the page: the keys examined are the page
+      // plus one, at any collection size (test/integration/user-list.test.ts checks the plan).
+      const field = q !== undefined && q.includes('@') ? 'e' : 'u';
+      const key = field === 'e' ? 'emailKey' : 'usernameKey';
+      const range: { $gte?: string; $gt?: string; $lt?: string } = {};
+      if (q !== undefined) {
+        const prefix = normalizeKey(q);
+        range.$gte = prefix;
+        range.$lt = afterPrefix(prefix);
+      }
+      if (cursor !== undefined) range.$gt = decodeKeyCursor(cursor, field);
+      const filter = Object.keys(range).length > 0 ? { [key]: range } : {};
+      const [found, estimatedTotal] = await Promise.all([
+        User.find(filter, { ...VIEW_FIELDS, [key]: 1 })
+          .sort({ [key]: 1 })
+          .limit(limit + 1)
+          .lean<(LeanUser & { usernameKey?: string; emailKey?: string })[]>(),
+        q === undefined ? User.estimatedDocumentCount() : undefined,
       ]);
-      return { users: await toViews(users), page, limit, total };
+      const page = found.slice(0, limit);
+      const last = page[page.length - 1];
+      const lastKey = last?.[key];
+      return {
+        users: await toViews(page, roles),
+        limit,
+        nextCursor: found.length > limit && lastKey !== undefined ? encodeKeyCursor(field, lastKey) : null,
+        ...(estimatedTotal === undefined ? {} : { estimatedTotal }),
+      };
     },
 
     async setRoles(userId, roleIds, session) {

@@ -10,8 +10,13 @@ import ipaddr from 'ipaddr.js';
  *   fresh count, for every request.
  * - Anything unparseable (no socket address in a test, a proxy's odd value) is kept as it is.
  */
+const DOTTED_QUAD = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
 export function addressKey(ip: string | undefined, ipv6PrefixLength: number): string {
   if (ip === undefined || ip === '') return 'unknown';
+  // Fast paths for how Node reports IPv4 peers (most requests): no parse needed.
+  if (DOTTED_QUAD.test(ip)) return ip;
+  if (ip.startsWith('::ffff:') && DOTTED_QUAD.test(ip.slice(7))) return ip.slice(7);
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     parsed = ipaddr.parse(ip);

@@ -75,7 +75,16 @@ export const userView = z
   .meta({ id: 'User' });
 
 export const userPage = z
-  .object({ users: z.array(userView), page: z.number().int(), limit: z.number().int(), total: z.number().int() })
+  .object({
+    users: z.array(userView),
+    limit: z.number().int(),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page' }),
+    estimatedTotal: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'Without q: all users, from the collection metadata (no count scan; may lag slightly)' }),
+  })
   .meta({ id: 'UserPage' });
 
 export const sessionList = z

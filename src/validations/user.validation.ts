@@ -35,10 +35,15 @@ export const listSessionsQuery = z.strictObject({
 });
 
 export const listUsersQuery = z.strictObject({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  // Matches usernames or emails containing this text, in any case. No control characters:
-  // MongoDB refuses a NUL in a regular expression (found by schemathesis).
+  cursor: z
+    .string()
+    .max(400)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a nextCursor from an earlier page')
+    .optional()
+    .meta({ description: 'The nextCursor of the previous page (of the same q)' }),
+  // The start of a username, or of an email when it holds an @, in any case. No control
+  // characters (found by schemathesis when this was a regular expression).
   q: z
     .string()
     .trim()
@@ -48,7 +53,8 @@ export const listUsersQuery = z.strictObject({
     // where other regex engines (Python's, for schemathesis) must read it too.
     // eslint-disable-next-line no-control-regex
     .regex(/^[^\x00-\x1f\x7f-\x9f]*$/, 'must not contain control characters')
-    .optional(),
+    .optional()
+    .meta({ description: 'Prefix of the username, or of the email when it contains @; any letter case' }),
 });
 
 export const setRolesSchema = z.strictObject({

@@ -29,6 +29,14 @@ export function recordReplies(app: Express): Express {
       else if (Buffer.isBuffer(chunk)) body = chunk.toString('utf8');
       return send(chunk);
     };
+    // Replies written directly (the boards, the refresh) skip res.send.
+    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+    res.end = ((...args: unknown[]) => {
+      const [chunk] = args;
+      if (body === '' && typeof chunk === 'string') body = chunk;
+      else if (body === '' && Buffer.isBuffer(chunk)) body = chunk.toString('utf8');
+      return end(...args);
+    }) as typeof res.end;
     res.on('finish', () => {
       recorded.push({
         method: req.method.toLowerCase(),

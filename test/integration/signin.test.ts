@@ -1,8 +1,10 @@
+import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
+import mongoose from 'mongoose';
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { RefreshToken } from '../../src/models/refresh-token.model';
 import { buildApp } from '../helpers/app';
-import { createUser } from '../helpers/factories';
+import { createUser, signIn } from '../helpers/factories';
 
 const SIGNIN = '/api/auth/signin';
 
@@ -90,5 +92,49 @@ describe('POST /api/auth/signin', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(await RefreshToken.countDocuments()).toBe(0);
+  });
+});
+
+describe('database round trips of a sign-in', () => {
+  /**
+   * The commands a request sends, and the longest chain of them that had to wait for each
+   * other: a command started before another finished does not add to the request's latency.
+   */
+  async function roundTrips(work: () => Promise<unknown>) {
+    const client = mongoose.connection.getClient();
+    const started = new Map<number, { name: string; depth: number }>();
+    let finishedDepth = 0;
+    const onStart = (event: CommandStartedEvent) => {
+      if (['hello', 'isMaster', 'endSessions'].includes(event.commandName)) return;
+      started.set(event.requestId, { name: event.commandName, depth: finishedDepth + 1 });
+    };
+    const onEnd = (event: CommandSucceededEvent | CommandFailedEvent) => {
+      const command = started.get(event.requestId);
+      if (command) finishedDepth = Math.max(finishedDepth, command.depth);
+    };
+    client.on('commandStarted', onStart);
+    client.on('commandSucceeded', onEnd);
+    client.on('commandFailed', onEnd);
+    try {
+      await work();
+    } finally {
+      client.off('commandStarted', onStart);
+      client.off('commandSucceeded', onEnd);
+      client.off('commandFailed', onEnd);
+    }
+    const commands = [...started.values()];
+    return { commands: commands.map((c) => c.name), sequential: Math.max(0, ...commands.map((c) => c.depth)) };
+  }
+
+  it('waits for at most 3 round trips on the success path, with the limits folded into one', async () => {
+    const { app } = buildApp();
+    const user = await createUser();
+    await signIn(app, user); // roles and indexes warm
+    const trips = await roundTrips(() => signIn(app, user));
+    expect(trips.sequential).toBeLessThanOrEqual(3);
+    // Limits taken (1), the user (1), then at once: the session, the cap's trim, the points given back.
+    expect(trips.commands.filter((name) => name === 'update')).toHaveLength(2);
+    expect(trips.commands).not.toContain('aggregate');
+    expect(trips.commands.length).toBeLessThanOrEqual(5);
   });
 });

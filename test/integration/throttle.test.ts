@@ -109,9 +109,9 @@ describe('requests per IP on /api/auth', () => {
     const b = buildApp({ env }).app;
     await request(a).post('/api/auth/signup').send({}).expect(400);
     await request(b).post('/api/auth/signup').send({}).expect(400);
-    await request(a).post(SIGNIN).send({}).expect(400);
-    await request(b).post(SIGNIN).send({}).expect(400);
-    const res = await request(a).post(SIGNIN).send({});
+    await request(a).post(SIGNIN).send({ username: 'ghost1', password: 'whatever' }).expect(404);
+    await request(b).post(SIGNIN).send({ username: 'ghost2', password: 'whatever' }).expect(404);
+    const res = await request(a).post(SIGNIN).send({ username: 'ghost3', password: 'whatever' });
     expect429(res);
     expect(res.body.code).toBe('TOO_MANY_REQUESTS');
     expect(await mongoose.connection.collection(COUNTERS_COLLECTION).countDocuments({ _id: /^auth_ip:/ })).toBe(1);
@@ -237,8 +237,10 @@ describe('limits under parallel guessing', () => {
 
   it('takes the per-address request points atomically under a burst', async () => {
     const { app } = buildApp({ env: { AUTH_MAX_REQUESTS_PER_IP: '10' } });
-    const replies = await Promise.all(Array.from({ length: 40 }, () => request(app).post(SIGNIN).send({})));
-    expect(replies.filter((r) => r.status === 400)).toHaveLength(10);
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => request(app).post(SIGNIN).send({ username: `ghost${i}`, password: 'whatever' })),
+    );
+    expect(replies.filter((r) => r.status === 404)).toHaveLength(10);
     expect(replies.filter((r) => r.status === 429)).toHaveLength(30);
   });
 });

@@ -36,9 +36,11 @@ export interface PasswordAttempts {
    * user). Takes a point, atomically, from the counter of the account at this client address
    * and from the account's counter across all addresses; a 429 when either is used up. The
    * point is taken before the check, not counted after it, so that however many guesses
-   * arrive at once, no more than the limit are ever checked.
+   * arrive at once, no more than the limit are ever checked. `countRequest`: count the
+   * request against the per-address request limit in the same round trip (sign-in, which
+   * has no separate request limiter in front of it).
    */
-  begin(username: string, ip: string | undefined): Promise<PasswordAttempt>;
+  begin(username: string, ip: string | undefined, options?: { countRequest?: boolean }): Promise<PasswordAttempt>;
 }
 
 export interface RequestThrottle {
@@ -48,6 +50,16 @@ export interface RequestThrottle {
 
 /** The counters' TTL index, built once at start-up. */
 export const ensureThrottleIndexes = ensureCounterIndexes;
+
+const requestLimited = (retryAfterMs: number) =>
+  tooManyRequests('TOO_MANY_REQUESTS', Messages.tooManyRequests, retryAfterMs);
+
+/** Requests to the credential endpoints per client address (see createSharedRequestThrottle). */
+const requestRule = (options: Pick<ThrottleOptions, 'maxRequestsPerIp' | 'windowSeconds'>): CounterRule => ({
+  name: 'auth_ip',
+  limit: options.maxRequestsPerIp,
+  windowMs: options.windowSeconds * 1000,
+});
 
 export function createPasswordAttempts(options: ThrottleOptions): PasswordAttempts {
   const counters = createSharedCounters(options.connection, options.clock);
@@ -63,29 +75,28 @@ export function createPasswordAttempts(options: ThrottleOptions): PasswordAttemp
     maxDelayMs: options.accountMaxDelaySeconds * 1000,
   };
 
-  const refused = (refusal: Refusal) =>
-    refusal.rule === account
-      ? tooManyRequests('ACCOUNT_THROTTLED', Messages.accountThrottled, refusal.retryAfterMs)
-      : tooManyRequests('TOO_MANY_FAILED_SIGNINS', Messages.tooManyFailures, refusal.retryAfterMs);
+  const requests = requestRule(options);
+  const refused = (refusal: Refusal) => {
+    if (refusal.rule === account) return tooManyRequests('ACCOUNT_THROTTLED', Messages.accountThrottled, refusal.retryAfterMs);
+    if (refusal.rule === requests) return requestLimited(refusal.retryAfterMs);
+    return tooManyRequests('TOO_MANY_FAILED_SIGNINS', Messages.tooManyFailures, refusal.retryAfterMs);
+  };
 
   return {
-    async begin(username, ip) {
+    async begin(username, ip, { countRequest = false } = {}) {
       // Usernames in any case are one account; unknown ones are counted the same way, so a
       // reply never tells whether an account exists.
       const name = normalizeKey(username);
-      const here: Take = { rule: atAddress, key: `${name}|${addressKey(ip, options.ipv6PrefixLength)}` };
+      const address = addressKey(ip, options.ipv6PrefixLength);
+      const here: Take = { rule: atAddress, key: `${name}|${address}` };
       const everywhere: Take = { rule: account, key: name };
-      const refusal = await counters.take([here, everywhere]);
+      const refusal = await counters.take(countRequest ? [{ rule: requests, key: address }, here, everywhere] : [here, everywhere]);
       if (refusal) throw refused(refusal);
-      return {
-        succeeded: () => Promise.all([counters.reset([here]), counters.giveBack([everywhere])]).then(() => undefined),
-      };
+      return { succeeded: () => counters.settle({ reset: [here], giveBack: [everywhere] }) };
     },
   };
 }
 
-const requestLimited = (retryAfterMs: number) =>
-  tooManyRequests('TOO_MANY_REQUESTS', Messages.tooManyRequests, retryAfterMs);
 
 /**
  * Requests per client address to the credential endpoints (sign-up, sign-in), counted in
@@ -94,7 +105,7 @@ const requestLimited = (retryAfterMs: number) =>
  */
 export function createSharedRequestThrottle(options: ThrottleOptions): RequestThrottle {
   const counters = createSharedCounters(options.connection, options.clock);
-  const rule: CounterRule = { name: 'auth_ip', limit: options.maxRequestsPerIp, windowMs: options.windowSeconds * 1000 };
+  const rule = requestRule(options);
   return {
     async consume(ip) {
       const refusal = await counters.take([{ rule, key: addressKey(ip, options.ipv6PrefixLength) }]);
