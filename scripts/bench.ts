@@ -243,6 +243,7 @@ async function main() {
     // CPU time per request of the service's process during the refresh runs, and of the
     // reference's during its runs (the database's own CPU is not in either).
     const refreshCpuUs: number[] = [];
+    const signinCommands: number[] = [];
     const referenceCpuUs: number[] = [];
     const signinBody = JSON.stringify({ username: 'benchstorm', password: 'bench-user-password' });
 
@@ -295,10 +296,13 @@ async function main() {
         sharedReads.push((opsAfter.shared - opsBefore.shared) / refresh.sent);
       }
       if (enabled('signin')) {
+        const signinOps = await opcount();
         const [storm, publicDuringStorm] = await Promise.all([
           cannon({ url: `${svc}/api/auth/signin`, method: 'POST', connections: 16, headers: json, body: signinBody }),
           cannon({ url: `${svc}/api/test/all`, connections: 4, overallRate: 200 }),
         ]);
+        await sleep(500);
+        signinCommands.push(((await opcount()).perRequest - signinOps.perRequest) / storm.sent);
         const single = await cannon({
           url: `${other}/api/auth/signin`,
           method: 'POST',
@@ -588,6 +592,12 @@ async function main() {
         `refresh: plus ${median(sharedReads).toFixed(3)} cached role/status reads per request (shared by all of a user's requests, at most 2 per second)`,
         `refresh CPU per request (service process): ${median(refreshCpuUs).toFixed(0)} µs, reference ${median(referenceCpuUs).toFixed(0)} µs: ` +
           `${cpuRatio.toFixed(1)}x (target <= 4x: ${cpuRatio <= 4 ? 'met' : 'NOT met'})`,
+      );
+    }
+    if (signinCommands.length > 0) {
+      lines.push(
+        `sign-in: ${median(signinCommands).toFixed(2)} database commands per request, of which it waits for 3 in a row ` +
+          '(test/integration/signin.test.ts counts the chain)',
       );
     }
     lines.push('', ...flood, ...propagation, ...memory, ...scale);
