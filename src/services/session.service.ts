@@ -110,14 +110,9 @@ const familyOutcome = (hash: string) => ({
 /** Values in an update pipeline are expressions: a string starting with $ would be a field path. */
 const literal = (value: unknown) => ({ $literal: value });
 
-/**
- * The rotation as one update pipeline: it works out the presented token's generation, and
- * only when the session is live and that generation is not superseded does it record the
- * generation, append the new token's hash (keeping the last MAX_ROTATED_TOKENS) and note the
- * use. Otherwise the document is left as it was, and the caller reads why from it.
- */
-function rotation(hash: string, nextHash: string, now: Date, ctx: ClientContext) {
-  const generation = {
+/** The generation of the token with this hash in a session document, as an expression. */
+function generationOf(hash: string) {
+  return {
     $cond: [
       { $eq: ['$rootHash', literal(hash)] },
       0,
@@ -129,39 +124,32 @@ function rotation(hash: string, nextHash: string, now: Date, ctx: ClientContext)
       },
     ],
   };
-  const ifLive = (value: unknown, otherwise: unknown) => ({ $cond: ['$__live', value, otherwise] });
+}
+
+/**
+ * The rotation as an update pipeline, for a session the filter found live with the presented
+ * token not superseded: record the token's generation, append the new token's hash (keeping
+ * the last MAX_ROTATED_TOKENS) and note the use.
+ */
+function rotation(hash: string, nextHash: string, now: Date, ctx: ClientContext) {
   const seen = ctxFields(ctx);
   return [
-    { $set: { __generation: generation } },
+    { $set: { __generation: generationOf(hash) } },
     {
       $set: {
-        __live: {
-          $and: [
-            { $eq: [{ $ifNull: ['$revokedAt', null] }, null] },
-            { $gt: ['$expiresAt', now] },
-            { $gte: ['$__generation', '$presentedGeneration'] },
+        presentedGeneration: { $max: ['$presentedGeneration', '$__generation'] },
+        rotated: {
+          $slice: [
+            { $concatArrays: ['$rotated', [{ hash: literal(nextHash), generation: { $add: ['$__generation', 1] }, issuedAt: now }]] },
+            -MAX_ROTATED_TOKENS,
           ],
         },
+        lastUsedAt: now,
+        ...(seen.ip === undefined ? {} : { ip: literal(seen.ip) }),
+        ...(seen.userAgent === undefined ? {} : { userAgent: literal(seen.userAgent) }),
       },
     },
-    {
-      $set: {
-        presentedGeneration: ifLive({ $max: ['$presentedGeneration', '$__generation'] }, '$presentedGeneration'),
-        rotated: ifLive(
-          {
-            $slice: [
-              { $concatArrays: ['$rotated', [{ hash: literal(nextHash), generation: { $add: ['$__generation', 1] }, issuedAt: now }]] },
-              -MAX_ROTATED_TOKENS,
-            ],
-          },
-          '$rotated',
-        ),
-        lastUsedAt: ifLive(now, '$lastUsedAt'),
-        ...(seen.ip === undefined ? {} : { ip: ifLive(literal(seen.ip), '$ip') }),
-        ...(seen.userAgent === undefined ? {} : { userAgent: ifLive(literal(seen.userAgent), '$userAgent') }),
-      },
-    },
-    { $unset: ['__generation', '__live'] },
+    { $unset: '__generation' },
   ];
 }
 
@@ -177,6 +165,25 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       { $set: { revokedAt: new Date(clock()), revokedReason: 'reuse' } },
     );
     events.record('refresh_token_reuse', { userId: family.user.toString(), sessionId: family._id.toString(), ...ctx });
+  }
+
+  /** Why a refresh was refused: always throws the matching 403 (409 after a lost race). */
+  async function refusal(hash: string, now: Date, ctx: ClientContext): Promise<never> {
+    const family = await families().findOne(byHash(hash), { projection: familyOutcome(hash) });
+    if (!family) throw refreshError('REFRESH_TOKEN_NOT_FOUND', Messages.refreshNotFound);
+    const generation = family.rootHash === hash ? 0 : (family.rotated[0]?.generation ?? 0);
+    if (family.revokedAt) throw refreshError('REFRESH_TOKEN_REVOKED', Messages.refreshRevoked);
+    // The TTL index purges expired sessions only about once a minute.
+    if (family.expiresAt.getTime() <= now.getTime()) {
+      await RefreshToken.deleteOne({ _id: family._id });
+      throw refreshError('REFRESH_TOKEN_EXPIRED', Messages.refreshExpired);
+    }
+    if (generation < family.presentedGeneration) {
+      await revokeForReuse(family, ctx);
+      throw refreshError('REFRESH_TOKEN_REUSED', Messages.refreshReused);
+    }
+    // Live and not superseded now: the session changed between the write and this read.
+    throw new AppError(409, 'REFRESH_CONFLICT', 'The session changed during the refresh; please retry');
   }
 
   /**
@@ -225,29 +232,20 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       const hash = tokens.hashRefreshToken(refreshToken);
       const next = tokens.newRefreshToken();
       const now = new Date(clock());
-      // One conditional write decides and rotates (the document as it was comes back, to tell
-      // what happened); through the driver's own collection, since Mongoose's casting and
-      // hydration were a quarter of this request's CPU (BENCHMARKS.md).
-      const family = await families().findOneAndUpdate(byHash(hash), rotation(hash, next.hash, now, ctx), {
-        returnDocument: 'before',
-        projection: familyOutcome(hash),
-      });
-      if (!family) throw refreshError('REFRESH_TOKEN_NOT_FOUND', Messages.refreshNotFound);
+      // One conditional write: it matches only a live session in which the presented token is
+      // not superseded, and rotates it; through the driver's own collection, since Mongoose's
+      // casting and hydration were a quarter of this request's CPU (BENCHMARKS.md).
+      const rotated = await families().findOneAndUpdate(
+        { ...byHash(hash), revokedAt: null, expiresAt: { $gt: now }, $expr: { $gte: [generationOf(hash), '$presentedGeneration'] } },
+        rotation(hash, next.hash, now, ctx),
+        { returnDocument: 'before', projection: { user: 1, expiresAt: 1 } },
+      );
+      // Refused, or the token is unknown: one more read says which (this path only).
+      if (!rotated) await refusal(hash, now, ctx);
 
-      const generation = family.rootHash === hash ? 0 : (family.rotated[0]?.generation ?? 0);
-      if (family.revokedAt) throw refreshError('REFRESH_TOKEN_REVOKED', Messages.refreshRevoked);
-      // The TTL index purges expired sessions only about once a minute.
-      if (family.expiresAt.getTime() <= now.getTime()) {
-        await RefreshToken.deleteOne({ _id: family._id });
-        throw refreshError('REFRESH_TOKEN_EXPIRED', Messages.refreshExpired);
-      }
-      if (generation < family.presentedGeneration) {
-        await revokeForReuse(family, ctx);
-        throw refreshError('REFRESH_TOKEN_REUSED', Messages.refreshReused);
-      }
-
-      // Rotated. A disabled user's sessions were revoked when it was disabled (refused
-      // above); this covers a deletion or a disable that raced the write.
+      // A disabled user's sessions were revoked when it was disabled (refused above); this
+      // covers a deletion or a disable that raced the write.
+      const family = rotated!;
       const userId = family.user.toString();
       const state = userState.peek(userId)?.state ?? (await userState.get(userId));
       if (!state) throw refreshError('REFRESH_TOKEN_NOT_FOUND', Messages.refreshNotFound);
