@@ -2,12 +2,11 @@ import type { Connection } from 'mongoose';
 import { atomically } from '../db/transaction';
 import { User } from '../models/user.model';
 import { AppError } from '../utils/app-error';
-import { addressKey } from '../utils/client-address';
 import type { ChangePasswordInput } from '../validations/user.validation';
 import type { PasswordPolicy, PasswordService } from './password';
+import type { CurrentPasswordCheck } from './current-password';
 import type { SecurityEvents } from './security-events';
 import type { ClientContext, SessionPage, SessionService } from './session.service';
-import { isThrottled, type PasswordAttempts } from './throttle';
 import type { TokenService } from './token.service';
 import { userNotFound, type UserService, type UserView } from './user.service';
 import type { UserStateService } from './user-state.service';
@@ -41,12 +40,11 @@ export function createAccountService(deps: {
   sessions: SessionService;
   tokens: TokenService;
   userState: UserStateService;
-  attempts: PasswordAttempts;
+  checkCurrentPassword: CurrentPasswordCheck;
   events: SecurityEvents;
   connection: Connection;
-  ipv6PrefixLength: number;
 }): AccountService {
-  const { users, passwords, policy, sessions, tokens, userState, attempts, events, connection } = deps;
+  const { users, passwords, policy, sessions, tokens, userState, checkCurrentPassword, events, connection } = deps;
 
   return {
     profile: (userId) => users.get(userId),
@@ -54,29 +52,13 @@ export function createAccountService(deps: {
     async changePassword(userId, { currentPassword, newPassword }, ctx) {
       const user = await User.findById(userId, { username: 1, email: 1, password: 1 }).lean();
       if (!user) throw userNotFound();
-      const client = addressKey(ctx.ip, deps.ipv6PrefixLength);
-      // A stolen access token must not become a way to guess the password: the same
-      // counters as sign-in, a point taken before the check.
-      let attempt;
-      try {
-        attempt = await attempts.begin(user.username, ctx.ip);
-      } catch (err) {
-        if (isThrottled(err)) events.record('signin_throttled', { userId, username: user.username, ...ctx, detail: { code: err.code } });
-        throw err;
-      }
-      if (!(await passwords.verify(currentPassword, user.password, client))) {
-        events.record('signin_failed', { userId, username: user.username, ...ctx, detail: { reason: 'wrong_current_password' } });
-        // 403, not 401: the caller is authenticated, and SPA clients treat a 401 as "refresh
-        // the access token and retry".
-        throw new AppError(403, 'INVALID_PASSWORD', 'Current password is incorrect.');
-      }
-      await attempt.succeeded();
+      await checkCurrentPassword(user, currentPassword, ctx);
       if (currentPassword === newPassword) {
         throw new AppError(400, 'PASSWORD_UNCHANGED', 'The new password must differ from the current one.');
       }
       policy.check(newPassword, user, 'newPassword');
 
-      const hash = await passwords.hash(newPassword, client);
+      const hash = await passwords.hash(newPassword, ctx.ip);
       // The new password, the end of every session and the caller's new one go together, or
       // none does.
       const changed = await atomically(connection, async (session) => {

@@ -2,7 +2,6 @@ import { Types } from 'mongoose';
 import { DEFAULT_ROLE } from '../config/roles';
 import { User, normalizeKey } from '../models/user.model';
 import { AppError, Messages } from '../utils/app-error';
-import { addressKey } from '../utils/client-address';
 import type { SigninInput, SignupInput } from '../validations/auth.validation';
 import type { EmailService } from './email';
 import type { PasswordPolicy, PasswordService } from './password';
@@ -59,7 +58,6 @@ export interface AuthServiceDeps {
   events: SecurityEvents;
   email: EmailService;
   emailVerification: 'off' | 'optional' | 'required';
-  ipv6PrefixLength: number;
 }
 
 const requireAdmin = () => new AppError(403, 'FORBIDDEN', Messages.requireRole('Admin'));
@@ -67,13 +65,12 @@ const refreshRequired = () => new AppError(403, 'REFRESH_TOKEN_REQUIRED', Messag
 
 export function createAuthService(deps: AuthServiceDeps): AuthService {
   const { users, roles, passwords, policy, tokens, sessions, userState, attempts, events, email } = deps;
-  const clientOf = (ctx: ClientContext) => addressKey(ctx.ip, deps.ipv6PrefixLength);
 
   return {
     async signup(input, requester, ctx) {
       policy.check(input.password, input);
       // A client whose hashing share is full is refused before any database work.
-      passwords.assertRoom(clientOf(ctx));
+      passwords.assertRoom(ctx.ip);
       const requested = [...new Set(input.roles?.length ? input.roles : [DEFAULT_ROLE])];
 
       const roleIds = await roles.resolve(requested);
@@ -91,11 +88,11 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         email: input.email,
         password: input.password,
         roleIds,
-        client: clientOf(ctx),
+        ip: ctx.ip,
       });
       // The verification mail goes out in the background: the contract's reply does not wait
       // for an SMTP round trip, and a failure is logged (the user can ask for another).
-      email.welcome(new Types.ObjectId(id), ctx);
+      email.welcome({ _id: new Types.ObjectId(id), username: input.username, email: input.email }, ctx);
     },
 
     async signin({ username, password }, ctx) {
@@ -116,7 +113,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         events.record('signin_failed', { username, ...ctx, detail: { reason: 'unknown_user' } });
         throw new AppError(404, 'USER_NOT_FOUND', Messages.userNotFound);
       }
-      if (!(await passwords.verify(password, user.password, clientOf(ctx)))) {
+      if (!(await passwords.verify(password, user.password, ctx.ip))) {
         events.record('signin_failed', { username, userId: user._id.toString(), ...ctx, detail: { reason: 'wrong_password' } });
         throw new AppError(401, 'INVALID_PASSWORD', Messages.invalidPassword, { accessToken: null });
       }

@@ -4,6 +4,7 @@ import type { Logger } from '../config/logger';
 import type { Clock } from '../utils/clock';
 import { createAccountService } from './account.service';
 import { createAuthService } from './auth.service';
+import { createCurrentPasswordCheck } from './current-password';
 import { createActionTokens, createConsoleMailer, createDisabledMailer, createEmailService, createSmtpMailer, type Mailer } from './email';
 import { createHealthService } from './health.service';
 import { createPasswordPolicy, createPasswordService } from './password';
@@ -45,6 +46,7 @@ export function createServices({ config, clock, logger, connection, mailer = cre
     threads: config.bcryptThreads,
     queueLimit: config.hashQueue.limit,
     queuePerClient: config.hashQueue.perClient,
+    ipv6PrefixLength: config.throttle.ipv6PrefixLength,
   });
   const policy = createPasswordPolicy(config.passwordMinLength);
   const events = createSecurityEvents(logger);
@@ -59,7 +61,7 @@ export function createServices({ config, clock, logger, connection, mailer = cre
   const attempts = createPasswordAttempts(throttleOptions);
   const credentialRequestThrottle = createSharedRequestThrottle(throttleOptions);
   const tokenRequestThrottle = createLocalRequestThrottle(throttleOptions);
-  const ipv6PrefixLength = config.throttle.ipv6PrefixLength;
+  const checkCurrentPassword = createCurrentPasswordCheck({ attempts, passwords, events });
   const roles = createRoleService();
   const users = createUserService(passwords, roles);
   const userState = createUserStateService(clock);
@@ -75,16 +77,15 @@ export function createServices({ config, clock, logger, connection, mailer = cre
     config: config.email,
     mailer,
     tokens: createActionTokens(clock),
-    throttle: createMailThrottle({ connection, clock, ipv6PrefixLength, ...config.email }),
+    throttle: createMailThrottle({ connection, clock, ipv6PrefixLength: config.throttle.ipv6PrefixLength, ...config.email }),
     passwords,
     policy,
     sessions,
     userState,
-    attempts,
+    checkCurrentPassword,
     events,
     connection,
     logger,
-    ipv6PrefixLength,
   });
   const auth = createAuthService({
     users,
@@ -98,7 +99,6 @@ export function createServices({ config, clock, logger, connection, mailer = cre
     events,
     email,
     emailVerification: config.email.verification,
-    ipv6PrefixLength,
   });
   const account = createAccountService({
     users,
@@ -107,10 +107,9 @@ export function createServices({ config, clock, logger, connection, mailer = cre
     sessions,
     tokens,
     userState,
-    attempts,
+    checkCurrentPassword,
     events,
     connection,
-    ipv6PrefixLength,
   });
   const userAdmin = createUserAdminService({ users, roles, sessions, userState, events, connection });
   const health = createHealthService(connection, clock);

@@ -2,7 +2,7 @@ import { Types, type ClientSession, type mongo } from 'mongoose';
 import { MAX_ROTATED_TOKENS, RefreshToken } from '../models/refresh-token.model';
 import { AppError, Messages } from '../utils/app-error';
 import type { Clock } from '../utils/clock';
-import { afterCursor, decodeCursor, encodeCursor } from '../utils/cursor';
+import { afterCursor, decodeCursor, encodeCursor, pageOf } from '../utils/cursor';
 import type { SecurityEvents } from './security-events';
 import type { TokenService } from './token.service';
 import type { UserStateService } from './user-state.service';
@@ -279,10 +279,9 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         .sort({ lastUsedAt: -1, _id: -1 })
         .limit(limit + 1)
         .lean();
-      const page = families.slice(0, limit);
-      const last = page[page.length - 1];
+      const page = pageOf(families, limit, (last) => encodeCursor({ at: last.lastUsedAt, id: last._id }));
       return {
-        sessions: page.map((f) => ({
+        sessions: page.items.map((f) => ({
           id: f._id.toString(),
           createdAt: f.createdAt,
           lastUsedAt: f.lastUsedAt,
@@ -291,7 +290,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           ip: f.ip ?? null,
           current: f._id.toString() === currentSessionId,
         })),
-        nextCursor: families.length > limit && last ? encodeCursor({ at: last.lastUsedAt, id: last._id }) : null,
+        nextCursor: page.nextCursor,
       };
     },
 

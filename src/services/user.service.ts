@@ -2,6 +2,7 @@ import type { ClientSession, Types } from 'mongoose';
 import { mongo } from 'mongoose';
 import { User, normalizeKey } from '../models/user.model';
 import { AppError, Messages } from '../utils/app-error';
+import { decodeKeyCursor, encodeKeyCursor, pageOf } from '../utils/cursor';
 import type { PasswordService } from './password';
 import type { RoleService } from './role.service';
 
@@ -10,8 +11,8 @@ export interface NewUser {
   email: string;
   password: string;
   roleIds: readonly Types.ObjectId[];
-  /** Who asked (client address key), for the hashing queue's turns. */
-  client?: string;
+  /** Who asked (the client's address), for the hashing queue's turns. */
+  ip?: string | undefined;
   /** The initial admin's address is the operator's word. */
   emailVerified?: boolean;
 }
@@ -73,16 +74,6 @@ const isDuplicateKeyError = (err: unknown): err is mongo.MongoServerError =>
 /** The first string after every string that starts with `prefix`. */
 const afterPrefix = (prefix: string) => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 
-/** A list position: which key the list is sorted by, and the last key of the page. */
-const encodeKeyCursor = (field: 'u' | 'e', key: string) => Buffer.from(`${field}:${key}`, 'utf8').toString('base64url');
-function decodeKeyCursor(cursor: string, field: 'u' | 'e'): string {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith(`${field}:`) || text.length < 3) {
-    throw new AppError(400, 'INVALID_CURSOR', 'Invalid request: cursor is not one this service returned for this query');
-  }
-  return text.slice(2);
-}
-
 export const userNotFound = () => new AppError(404, 'USER_NOT_FOUND', Messages.userNotFound);
 
 async function toViews(users: LeanUser[], roles: RoleService): Promise<UserView[]> {
@@ -101,7 +92,7 @@ async function toViews(users: LeanUser[], roles: RoleService): Promise<UserView[
 
 export function createUserService(passwords: PasswordService, roles: RoleService): UserService {
   return {
-    async create({ username, email, password, roleIds, client, emailVerified = false }) {
+    async create({ username, email, password, roleIds, ip, emailVerified = false }) {
       const usernameKey = normalizeKey(username);
       const emailKey = normalizeKey(email);
       // Checked before hashing so that a taken name costs no bcrypt work. This is only a
@@ -113,7 +104,7 @@ export function createUserService(passwords: PasswordService, roles: RoleService
       if (nameTaken) throw new AppError(400, 'USERNAME_TAKEN', Messages.usernameTaken);
       if (emailTaken) throw new AppError(400, 'EMAIL_TAKEN', Messages.emailTaken);
 
-      const hash = await passwords.hash(password, client);
+      const hash = await passwords.hash(password, ip);
       try {
         const user = await User.create({ username, email, password: hash, roles: [...roleIds], emailVerified });
         return { id: user.id };
@@ -154,13 +145,11 @@ export function createUserService(passwords: PasswordService, roles: RoleService
           .lean<(LeanUser & { usernameKey?: string; emailKey?: string })[]>(),
         q === undefined ? User.estimatedDocumentCount() : undefined,
       ]);
-      const page = found.slice(0, limit);
-      const last = page[page.length - 1];
-      const lastKey = last?.[key];
+      const page = pageOf(found, limit, (last) => encodeKeyCursor(field, last[key] ?? ''));
       return {
-        users: await toViews(page, roles),
+        users: await toViews(page.items, roles),
         limit,
-        nextCursor: found.length > limit && lastKey !== undefined ? encodeKeyCursor(field, lastKey) : null,
+        nextCursor: page.nextCursor,
         ...(estimatedTotal === undefined ? {} : { estimatedTotal }),
       };
     },

@@ -12,8 +12,10 @@ const objectId = z
 export const userIdParams = z.strictObject({ userId: objectId });
 export const sessionIdParams = z.strictObject({ sessionId: objectId });
 
+const currentPasswordSchema = z.string().min(1, 'is required').max(1024);
+
 export const changePasswordSchema = z.strictObject({
-  currentPassword: z.string().min(1, 'is required').max(1024),
+  currentPassword: currentPasswordSchema,
   newPassword: passwordSchema,
   // As at sign-in: where the new session's refresh token goes (the reply's body by default).
   refreshTokenTransport: z.enum(['body', 'cookie']).optional(),
@@ -21,27 +23,24 @@ export const changePasswordSchema = z.strictObject({
 
 export const changeEmailSchema = z.strictObject({
   email: emailSchema,
-  currentPassword: z.string().min(1, 'is required').max(1024),
+  currentPassword: currentPasswordSchema,
 });
 
-export const listSessionsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z
-    .string()
-    .max(200)
-    .regex(/^[A-Za-z0-9_-]+$/, 'must be a nextCursor from an earlier page')
-    .optional()
-    .meta({ description: 'The nextCursor of the previous page' }),
-});
-
-export const listUsersQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+/** `limit` and `cursor` of a list read a page at a time (see utils/cursor). */
+const pageParams = (defaultLimit: number, cursorDescription: string) => ({
+  limit: z.coerce.number().int().min(1).max(100).default(defaultLimit),
   cursor: z
     .string()
     .max(400)
     .regex(/^[A-Za-z0-9_-]+$/, 'must be a nextCursor from an earlier page')
     .optional()
-    .meta({ description: 'The nextCursor of the previous page (of the same q)' }),
+    .meta({ description: cursorDescription }),
+});
+
+export const listSessionsQuery = z.strictObject(pageParams(50, 'The nextCursor of the previous page'));
+
+export const listUsersQuery = z.strictObject({
+  ...pageParams(20, 'The nextCursor of the previous page (of the same q)'),
   // The start of a username, or of an email when it holds an @, in any case. No control
   // characters (found by schemathesis when this was a regular expression).
   q: z

@@ -4,11 +4,11 @@ import type { Logger } from '../../config/logger';
 import { atomically } from '../../db/transaction';
 import { User, normalizeKey } from '../../models/user.model';
 import { AppError, Messages } from '../../utils/app-error';
-import { addressKey } from '../../utils/client-address';
+import type { CurrentPasswordCheck } from '../current-password';
 import type { PasswordPolicy, PasswordService } from '../password';
 import type { SecurityEvents } from '../security-events';
 import type { ClientContext, SessionService } from '../session.service';
-import { isThrottled, type MailThrottle, type PasswordAttempts } from '../throttle';
+import { isThrottled, type MailThrottle } from '../throttle';
 import type { UserStateService } from '../user-state.service';
 import { userNotFound } from '../user.service';
 import type { ActionTokens } from './action-tokens';
@@ -28,7 +28,7 @@ export interface EmailService {
   /** A new verification mail for a signed-in user; 409 when already verified. */
   sendVerification(userId: string, ctx: ClientContext): Promise<void>;
   /** After sign-up: the first verification mail, in the background (a failure is logged). */
-  welcome(userId: Types.ObjectId, ctx: ClientContext): void;
+  welcome(user: { _id: Types.ObjectId; username: string; email: string }, ctx: ClientContext): void;
   requestEmailChange(userId: string, input: { email: string; currentPassword: string }, ctx: ClientContext): Promise<void>;
   confirmEmailChange(token: string, ctx: ClientContext): Promise<void>;
   /** An admin sends a user a reset mail. */
@@ -44,18 +44,17 @@ export interface EmailServiceDeps {
   policy: PasswordPolicy;
   sessions: SessionService;
   userState: UserStateService;
-  attempts: PasswordAttempts;
+  checkCurrentPassword: CurrentPasswordCheck;
   events: SecurityEvents;
   connection: Connection;
   logger: Logger;
-  ipv6PrefixLength: number;
 }
 
 type MailUser = { _id: Types.ObjectId; username: string; email: string; emailKey: string; disabled?: boolean | null; emailVerified?: boolean | null };
 const MAIL_FIELDS = { username: 1, email: 1, emailKey: 1, disabled: 1, emailVerified: 1 } as const;
 
 export function createEmailService(deps: EmailServiceDeps): EmailService {
-  const { config, mailer, tokens, throttle, passwords, policy, sessions, userState, attempts, events, connection, logger } = deps;
+  const { config, mailer, tokens, throttle, passwords, policy, sessions, userState, checkCurrentPassword, events, connection, logger } = deps;
   const link = (page: string, token: string) => `${config.appUrl}/${page}#token=${token}`;
 
   async function mailReset(user: MailUser): Promise<void> {
@@ -85,7 +84,7 @@ export function createEmailService(deps: EmailServiceDeps): EmailService {
       // Bound to the address it was sent to: after an email change, old links are void.
       if (!user || user.emailKey !== found.email) throw invalidToken();
       policy.check(password, user);
-      const hash = await passwords.hash(password, addressKey(ctx.ip, deps.ipv6PrefixLength));
+      const hash = await passwords.hash(password, ctx.ip);
       const revoked = await atomically(connection, async (session) => {
         await tokens.consume(token, 'reset_password', session);
         const updated = await User.updateOne(
@@ -118,11 +117,11 @@ export function createEmailService(deps: EmailServiceDeps): EmailService {
       await mailVerification(user);
     },
 
-    welcome(userId, ctx) {
+    welcome(created, ctx) {
       if (config.verification === 'off') return;
+      const user = { ...created, emailKey: normalizeKey(created.email) };
+      const userId = created._id;
       void (async () => {
-        const user = await User.findById(userId, MAIL_FIELDS).lean<MailUser>();
-        if (!user) return;
         // Someone signing up with another person's address cannot flood that mailbox either.
         await throttle.take(user.email, ctx.ip);
         await mailVerification(user);
@@ -135,12 +134,7 @@ export function createEmailService(deps: EmailServiceDeps): EmailService {
     async requestEmailChange(userId, { email, currentPassword }, ctx) {
       const user = await User.findById(userId, { ...MAIL_FIELDS, password: 1 }).lean<MailUser & { password: string }>();
       if (!user) throw userNotFound();
-      const attempt = await attempts.begin(user.username, ctx.ip);
-      if (!(await passwords.verify(currentPassword, user.password, addressKey(ctx.ip, deps.ipv6PrefixLength)))) {
-        events.record('signin_failed', { userId, username: user.username, ...ctx, detail: { reason: 'wrong_current_password' } });
-        throw new AppError(403, 'INVALID_PASSWORD', 'Current password is incorrect.');
-      }
-      await attempt.succeeded();
+      await checkCurrentPassword(user, currentPassword, ctx);
       const newKey = normalizeKey(email);
       if (newKey === user.emailKey) throw new AppError(400, 'EMAIL_UNCHANGED', 'That is already your email address.');
       if (await User.exists({ emailKey: newKey })) throw new AppError(400, 'EMAIL_TAKEN', Messages.emailTaken);

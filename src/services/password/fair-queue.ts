@@ -1,4 +1,4 @@
-import { AppError, Messages } from '../../utils/app-error';
+import { AppError, Messages, tooManyRequests } from '../../utils/app-error';
 
 /**
  * Runs tasks at most `concurrency` at a time, taking turns between clients instead of first
@@ -35,7 +35,7 @@ export class FairQueue {
    */
   refusal(client: string): AppError | undefined {
     if ((this.perClientCount.get(client) ?? 0) >= this.perClient) {
-      return new AppError(429, 'TOO_MANY_REQUESTS', Messages.tooManyRequests, { retryAfterSeconds: 1 }, { 'Retry-After': '1' });
+      return tooManyRequests('TOO_MANY_REQUESTS', Messages.tooManyRequests, 1000);
     }
     if (this.queued >= this.limit) {
       return new AppError(503, 'BUSY', Messages.busy, { retryAfterSeconds: 1 }, { 'Retry-After': '1' });

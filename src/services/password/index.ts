@@ -1,15 +1,19 @@
 import path from 'node:path';
 import { Piscina } from 'piscina';
+import { addressKey } from '../../utils/client-address';
 import { FairQueue } from './fair-queue';
 
 export { createPasswordPolicy, type PasswordPolicy } from './policy';
 
 export interface PasswordService {
-  /** `client`: who asked (the client address key), for the queue's turns and per-client bound. */
-  hash(plain: string, client?: string): Promise<string>;
-  verify(plain: string, hash: string, client?: string): Promise<boolean>;
-  /** Throws the 429/503 that hashing for `client` would meet now (see FairQueue.refusal). */
-  assertRoom(client?: string): void;
+  /**
+   * `ip`: the client's address, for the queue's turns and per-client bound (counted per
+   * addressKey); none for the service's own work (the initial admin).
+   */
+  hash(plain: string, ip?: string): Promise<string>;
+  verify(plain: string, hash: string, ip?: string): Promise<boolean>;
+  /** Throws the 429/503 that hashing for this client would meet now (see FairQueue.refusal). */
+  assertRoom(ip?: string): void;
 }
 
 export interface PasswordServiceOptions {
@@ -18,6 +22,7 @@ export interface PasswordServiceOptions {
   /** Tasks that may wait for a thread, in all (503 beyond) and per client (429 beyond). */
   queueLimit: number;
   queuePerClient: number;
+  ipv6PrefixLength: number;
 }
 
 const WORKER = path.join(__dirname, 'worker.cjs');
@@ -57,13 +62,12 @@ export function createPasswordService(options: PasswordServiceOptions): Password
   const { rounds, threads } = options;
   const workers = pool(threads);
   const queue = new FairQueue(threads, options.queueLimit, options.queuePerClient);
+  const clientOf = (ip: string | undefined) => (ip === undefined ? INTERNAL : addressKey(ip, options.ipv6PrefixLength));
   return {
-    hash: (plain, client = INTERNAL) =>
-      queue.run(client, () => workers.run({ plain, rounds }, { name: 'hash' }) as Promise<string>),
-    verify: (plain, hash, client = INTERNAL) =>
-      queue.run(client, () => workers.run({ plain, hash }, { name: 'verify' }) as Promise<boolean>),
-    assertRoom(client = INTERNAL) {
-      const refused = queue.refusal(client);
+    hash: (plain, ip) => queue.run(clientOf(ip), () => workers.run({ plain, rounds }, { name: 'hash' }) as Promise<string>),
+    verify: (plain, hash, ip) => queue.run(clientOf(ip), () => workers.run({ plain, hash }, { name: 'verify' }) as Promise<boolean>),
+    assertRoom(ip) {
+      const refused = queue.refusal(clientOf(ip));
       if (refused) throw refused;
     },
   };

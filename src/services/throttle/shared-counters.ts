@@ -38,11 +38,10 @@ export interface SharedCounters {
    * a refused attempt.
    */
   take(takes: readonly Take[]): Promise<Refusal | undefined>;
-  /** Returns one point to each counter (the attempt turned out fine). */
-  giveBack(takes: readonly Take[]): Promise<void>;
-  /** Forgets the counters. */
-  reset(takes: readonly Take[]): Promise<void>;
-  /** Both at once, in one round trip: forgets `reset` and returns a point to each of `giveBack`. */
+  /**
+   * After an attempt that turned out fine, in one round trip: the `reset` counters start
+   * again, and each of `giveBack` gets its point back.
+   */
   settle(settlement: { reset: readonly Take[]; giveBack: readonly Take[] }): Promise<void>;
 }
 
@@ -176,13 +175,6 @@ export function createSharedCounters(connection: Connection, clock: Clock): Shar
         giveBack(takes.filter((_take, index) => !pending.includes(index))),
       ]);
       return refusal;
-    },
-
-    giveBack,
-
-    async reset(takes) {
-      if (takes.length === 0) return;
-      await collection().deleteMany({ _id: { $in: takes.map(counterId) } });
     },
 
     async settle({ reset, giveBack: back }) {
