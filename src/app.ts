@@ -6,6 +6,7 @@ import type { Logger } from './config/logger';
 import { createAccountController } from './controllers/account.controller';
 import { createAuthController } from './controllers/auth.controller';
 import { createHealthController } from './controllers/health.controller';
+import { createMfaController } from './controllers/mfa.controller';
 import { createUserAdminController } from './controllers/user-admin.controller';
 import { createAuthMiddleware } from './middlewares/auth.middleware';
 import { errorHandler, notFound } from './middlewares/error.middleware';
@@ -57,14 +58,19 @@ export function createApp({ config, logger, clock = systemClock, services }: App
   app.use('/api/test', boardRoutes(guard));
   app.use(
     '/api/auth',
-    authRoutes(createAuthController(built.auth, built.email, { allowedOrigins: config.corsOrigins }), guard, {
+    authRoutes(createAuthController(built.auth, built.email, built.passkeys, { allowedOrigins: config.corsOrigins }), guard, {
       credentials: rateLimitByIp(built.credentialRequestThrottle, logger),
       tokens: rateLimitByIp(built.tokenRequestThrottle, logger),
     }),
   );
   app.use(
     '/api/users',
-    userRoutes(createAccountController(built.account, built.email), createUserAdminController(built.userAdmin, built.email), guard),
+    userRoutes(
+      createAccountController(built.account, built.email),
+      createMfaController(built.totp, built.passkeys),
+      createUserAdminController(built.userAdmin, built.email),
+      guard,
+    ),
   );
   app.use('/api', docsRoutes());
   app.use('/health', healthRoutes(createHealthController(built.health)));

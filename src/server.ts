@@ -9,6 +9,7 @@ import { supportsTransactions } from './db/transaction';
 import { createServices } from './services';
 import { bootstrapData } from './services/bootstrap.service';
 import { closePasswordWorkers } from './services/password';
+import { anyTotpFactor } from './services/mfa';
 import { ensureThrottleIndexes } from './services/throttle';
 import { systemClock } from './utils/clock';
 
@@ -58,6 +59,19 @@ async function main(): Promise<void> {
       logger.warn('SMTP_URL is not set: password-reset and verification mails cannot be sent (those requests get 503)');
     } else {
       logger.info('SMTP_URL is not set: mails are printed to stdout instead of sent');
+    }
+  }
+  if (config.mfa.encryptionKey === undefined) {
+    if (config.env === 'production') {
+      // The secrets exist and nothing here can read them: every such user would be locked out.
+      if (await anyTotpFactor()) {
+        logger.fatal('DATA_ENCRYPTION_KEY is required: users have authenticator apps whose secrets it encrypts');
+        logger.flush();
+        process.exit(1);
+      }
+      logger.warn('DATA_ENCRYPTION_KEY is not set: authenticator apps cannot be enrolled (those requests get 503)');
+    } else {
+      logger.info('DATA_ENCRYPTION_KEY is not set: TOTP secrets are encrypted with a fixed development key');
     }
   }
   const services = createServices({ config, clock: systemClock, logger, connection: mongoose.connection });

@@ -76,6 +76,44 @@ function parseTrustProxy(raw: string): boolean | number | string[] {
     .filter((part) => part !== '');
 }
 
+/**
+ * A 256-bit key written as 64 hex digits or as base64/base64url (44 or 43 characters): the
+ * forms `openssl rand -hex 32` and `openssl rand -base64 32` print.
+ */
+const dataKeySchema = z
+  .string()
+  .trim()
+  .refine(
+    (value) => decodeDataKey(value) !== undefined,
+    'must be 32 random bytes as 64 hex digits or base64 (e.g. the output of `openssl rand -base64 32`)',
+  );
+
+export function decodeDataKey(value: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) {
+    const bytes = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    return bytes.length === 32 ? bytes : undefined;
+  }
+  return undefined;
+}
+
+/** The host of an origin is the relying party id or below it (what browsers require of a passkey's origin). */
+const originMatchesRpId = (origin: string, rpId: string) => {
+  const host = new URL(origin).hostname;
+  return host === rpId || host.endsWith(`.${rpId}`);
+};
+
+const listOf = (item: z.ZodType<string, string>) =>
+  z
+    .string()
+    .transform((raw) =>
+      raw
+        .split(',')
+        .map((value) => value.trim())
+        .filter((value) => value !== ''),
+    )
+    .pipe(z.array(item));
+
 const envSchema = z
   .object({
     NODE_ENV: withDefault(z.enum(['development', 'production', 'test']), 'development'),
@@ -97,17 +135,7 @@ const envSchema = z
     HASH_QUEUE_LIMIT: withDefault(positiveInt(100_000), 64),
     HASH_QUEUE_PER_CLIENT: withDefault(positiveInt(100_000), 4),
     PASSWORD_MIN_LENGTH: withDefault(z.coerce.number().int().min(PASSWORD_MIN_LENGTH).max(64), PASSWORD_MIN_LENGTH),
-    CORS_ORIGINS: withDefault(z.string(), 'http://localhost:8081').pipe(
-      z
-        .string()
-        .transform((raw) =>
-          raw
-            .split(',')
-            .map((origin) => origin.trim())
-            .filter((origin) => origin !== ''),
-        )
-        .pipe(z.array(originSchema)),
-    ),
+    CORS_ORIGINS: withDefault(z.string(), 'http://localhost:8081').pipe(listOf(originSchema)),
     ADMIN_USERNAME: optional(usernameSchema),
     ADMIN_EMAIL: optional(emailSchema),
     ADMIN_PASSWORD: optional(passwordSchema),
@@ -143,6 +171,24 @@ const envSchema = z
     MAIL_MAX_PER_IP: withDefault(positiveInt(1_000_000), 20),
     MAIL_WINDOW_SECONDS: withDefault(positiveInt(7 * 24 * 3600), 3600),
     SMTP_TIMEOUT_MS: withDefault(positiveInt(120_000), 10_000),
+    DATA_ENCRYPTION_KEY: optional(dataKeySchema),
+    // The key before a rotation: secrets it encrypted are still read, and written again
+    // under the new key when they next change.
+    DATA_ENCRYPTION_KEY_PREVIOUS: optional(dataKeySchema),
+    MFA_ISSUER: withDefault(z.string().trim().min(1).max(100), 'auth-api'),
+    MFA_TOKEN_TTL_SECONDS: withDefault(positiveInt(3600), 300),
+    MFA_MAX_ATTEMPTS: withDefault(positiveInt(1000), 5),
+    WEBAUTHN_RP_ID: withDefault(
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)*$/, 'must be a host name such as example.com (no scheme, port or path)'),
+      'localhost',
+    ),
+    WEBAUTHN_RP_NAME: withDefault(z.string().trim().min(1).max(100), 'auth-api'),
+    WEBAUTHN_ORIGINS: optional(listOf(originSchema).pipe(z.array(z.string()).min(1, 'must list at least one origin'))),
+    MAX_PASSKEYS_PER_USER: withDefault(positiveInt(100), 10),
   })
   .superRefine((env, ctx) => {
     // A secret that is set is used for real in any mode (a development service reachable on a
@@ -156,6 +202,15 @@ const envSchema = z
           code: 'custom',
           path: ['JWT_SECRET'],
           message: 'is too predictable (too few distinct characters, or a repeated piece); use a random value, e.g. 48 random bytes in base64url',
+        });
+      }
+    }
+    for (const origin of env.WEBAUTHN_ORIGINS ?? []) {
+      if (!originMatchesRpId(origin, env.WEBAUTHN_RP_ID)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['WEBAUTHN_ORIGINS'],
+          message: `${origin} is not on ${env.WEBAUTHN_RP_ID} (WEBAUTHN_RP_ID) or a subdomain of it; browsers would refuse its passkeys`,
         });
       }
     }
@@ -256,6 +311,27 @@ export interface Config {
     readonly windowSeconds: number;
     readonly smtpTimeoutMs: number;
   };
+  readonly mfa: {
+    /**
+     * Base64 of the 256-bit key that encrypts TOTP secrets at rest; undefined when
+     * DATA_ENCRYPTION_KEY is unset (see dataKeys in services/mfa).
+     */
+    readonly encryptionKey: string | undefined;
+    readonly previousEncryptionKey: string | undefined;
+    /** The name authenticator apps show next to the code. */
+    readonly issuer: string;
+    /** How long the second step of a sign-in may wait after the password. */
+    readonly tokenTtlSeconds: number;
+    /** Wrong codes per pending sign-in (its mfaToken). */
+    readonly maxAttempts: number;
+  };
+  readonly webauthn: {
+    readonly rpId: string;
+    readonly rpName: string;
+    /** Pages allowed to register and use passkeys. */
+    readonly origins: readonly string[];
+    readonly maxPasskeysPerUser: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -340,6 +416,19 @@ export function parseConfig(source: EnvInput): Config {
       maxPerIp: env.MAIL_MAX_PER_IP,
       windowSeconds: env.MAIL_WINDOW_SECONDS,
       smtpTimeoutMs: env.SMTP_TIMEOUT_MS,
+    },
+    mfa: {
+      encryptionKey: env.DATA_ENCRYPTION_KEY && decodeDataKey(env.DATA_ENCRYPTION_KEY)!.toString('base64'),
+      previousEncryptionKey: env.DATA_ENCRYPTION_KEY_PREVIOUS && decodeDataKey(env.DATA_ENCRYPTION_KEY_PREVIOUS)!.toString('base64'),
+      issuer: env.MFA_ISSUER,
+      tokenTtlSeconds: env.MFA_TOKEN_TTL_SECONDS,
+      maxAttempts: env.MFA_MAX_ATTEMPTS,
+    },
+    webauthn: {
+      rpId: env.WEBAUTHN_RP_ID,
+      rpName: env.WEBAUTHN_RP_NAME,
+      origins: env.WEBAUTHN_ORIGINS ?? [`http://localhost:${env.PORT}`],
+      maxPasskeysPerUser: env.MAX_PASSKEYS_PER_USER,
     },
   });
 }

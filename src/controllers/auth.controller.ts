@@ -1,5 +1,7 @@
 import type { Request, Response } from 'express';
-import type { AuthService } from '../services/auth.service';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { AuthService, SigninResult } from '../services/auth.service';
+import type { PasskeyService } from '../services/mfa';
 import type { EmailService } from '../services/email';
 import { Messages } from '../utils/app-error';
 import type {
@@ -10,6 +12,7 @@ import type {
   SigninInput,
   SignupInput,
 } from '../validations/auth.validation';
+import type { PasskeySigninInput, SigninMfaInput } from '../validations/mfa.validation';
 import { assertCookieOrigin, clearRefreshCookie, refreshCookie, setRefreshCookie } from './refresh-cookie';
 import { caller, clientContext, requester } from './request-context';
 
@@ -31,6 +34,17 @@ function sendJson(res: Response, body: object): void {
 // Bodies arrive already parsed by the validate middleware, hence the typed Request bodies.
 type BodyRequest<T> = Request<Record<string, string>, unknown, T>;
 
+/** The reply of a completed sign-in (password, password and code, or passkey), in the transport asked for. */
+function sendSignin(res: Response, result: SigninResult, transport: 'body' | 'cookie' | undefined): void {
+  const { refreshToken, refreshTokenExpiresAt, ...profile } = result;
+  if (transport === 'cookie') {
+    setRefreshCookie(res, refreshToken, refreshTokenExpiresAt);
+    res.status(200).json(profile);
+    return;
+  }
+  res.status(200).json({ ...profile, refreshToken });
+}
+
 export const MailMessages = {
   forgot: 'If an account uses that address, a link to reset its password is on its way.',
   reset: 'Your password was reset. Every session was signed out; sign in with the new password.',
@@ -38,7 +52,12 @@ export const MailMessages = {
   emailChanged: 'Your email address was changed.',
 } as const;
 
-export function createAuthController(auth: AuthService, email: EmailService, { allowedOrigins }: { allowedOrigins: readonly string[] }) {
+export function createAuthController(
+  auth: AuthService,
+  email: EmailService,
+  passkeys: PasskeyService,
+  { allowedOrigins }: { allowedOrigins: readonly string[] },
+) {
   const origins = new Set(allowedOrigins);
   /** The cookie's token, once the request is known to come from an allowed page. */
   const trustedCookie = (req: Request) => {
@@ -55,13 +74,28 @@ export function createAuthController(auth: AuthService, email: EmailService, { a
 
     signin: async (req: BodyRequest<SigninInput>, res: Response) => {
       const { refreshTokenTransport, ...credentials } = req.body;
-      const { refreshToken, refreshTokenExpiresAt, ...profile } = await auth.signin(credentials, clientContext(req));
-      if (refreshTokenTransport === 'cookie') {
-        setRefreshCookie(res, refreshToken, refreshTokenExpiresAt);
-        res.status(200).json(profile);
+      const result = await auth.signin(credentials, clientContext(req));
+      // A second factor is due: no token yet; the client continues at /signin/mfa.
+      if ('mfaRequired' in result) {
+        res.status(200).json(result);
         return;
       }
-      res.status(200).json({ ...profile, refreshToken });
+      sendSignin(res, result, refreshTokenTransport);
+    },
+
+    signinMfa: async (req: BodyRequest<SigninMfaInput>, res: Response) => {
+      const { refreshTokenTransport, ...input } = req.body;
+      sendSignin(res, await auth.completeMfa(input, clientContext(req)), refreshTokenTransport);
+    },
+
+    passkeyOptions: async (_req: Request, res: Response) => {
+      res.status(200).json(await passkeys.signinOptions());
+    },
+
+    passkeySignin: async (req: BodyRequest<PasskeySigninInput>, res: Response) => {
+      const { refreshTokenTransport, response } = req.body;
+      // The schema admits what the library reads; its own type names the transports' values.
+      sendSignin(res, await auth.signinWithPasskey(response as AuthenticationResponseJSON, clientContext(req)), refreshTokenTransport);
     },
 
     refreshToken: async (req: BodyRequest<RefreshTokenInput>, res: Response) => {

@@ -34,6 +34,11 @@ export function createUserAdminController(admin: UserAdminService, email: EmailS
       res.status(200).json(await admin.setDisabled(caller(req).userId, req.params.userId, false, clientContext(req)));
     },
 
+    resetFactors: async (req: UserRequest, res: Response) => {
+      const reset = await admin.resetFactors(caller(req).userId, req.params.userId, clientContext(req));
+      res.status(200).json({ message: "The user's authenticator app, recovery codes and passkeys were removed.", ...reset });
+    },
+
     remove: async (req: UserRequest, res: Response) => {
       await admin.remove(caller(req).userId, req.params.userId, clientContext(req));
       res.status(200).json({ message: 'User deleted.' });

@@ -21,3 +21,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   // Mongoose's own wrapper for a failed server selection.
   return err instanceof Error && err.name === 'MongooseServerSelectionError';
 }
+
+/** A write refused by a unique index. */
+export const isDuplicateKeyError = (err: unknown): err is mongo.MongoServerError =>
+  err instanceof mongo.MongoServerError && err.code === 11000;

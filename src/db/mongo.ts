@@ -3,8 +3,10 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Logger } from '../config/logger';
 import { ActionToken } from '../models/action-token.model';
+import { Passkey } from '../models/passkey.model';
 import { RefreshToken } from '../models/refresh-token.model';
 import { Role } from '../models/role.model';
+import { SpentToken } from '../models/spent-token.model';
 import { User } from '../models/user.model';
 
 export interface EmbeddedMongo {
@@ -77,7 +79,7 @@ export async function connectDatabase(
 
 /** Builds every index (unique, TTL) before the service takes traffic. */
 export async function ensureIndexes(): Promise<void> {
-  await Promise.all([User, Role, RefreshToken, ActionToken].map((model) => model.createIndexes()));
+  await Promise.all([User, Role, RefreshToken, ActionToken, Passkey, SpentToken].map((model) => model.createIndexes()));
 }
 
 export async function disconnectDatabase(): Promise<void> {

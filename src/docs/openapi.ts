@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import {
   forgotPasswordSchema,
@@ -9,7 +9,26 @@ import {
   signupSchema,
 } from '../validations/auth.validation';
 import {
+  listPasskeysQuery,
+  passkeyIdParams,
+  passkeyOptionsSchema,
+  passkeyRegisterSchema,
+  passkeySigninSchema,
+  renamePasskeySchema,
+  signinMfaSchema,
+  totpActivateSchema,
+  totpEnrolSchema,
+  totpStepUpSchema,
+} from '../validations/mfa.validation';
+import {
   boardText,
+  factorsResetReply,
+  mfaRequiredReply,
+  passkeyList,
+  passkeyView,
+  recoveryCodesReply,
+  totpEnrolment,
+  webauthnOptions,
   errorReply,
   healthReply,
   messageReply,
@@ -127,6 +146,7 @@ export function createOpenApiDocument() {
     },
     tags: [
       { name: 'auth' },
+      { name: 'second factors and passkeys' },
       { name: 'boards' },
       { name: 'account' },
       { name: 'account recovery' },
@@ -183,12 +203,14 @@ export function createOpenApiDocument() {
           summary: 'Sign in',
           description:
             'With EMAIL_VERIFICATION=required, an account whose address is not verified gets 403 EMAIL_NOT_VERIFIED ' +
-            '(after the password check). Failed attempts are limited per account and address and per account (429).',
+            '(after the password check). Failed attempts are limited per account and address and per account (429). ' +
+            'An account with an authenticator app gets {mfaRequired: true, mfaToken, methods} instead of tokens: ' +
+            'the sign-in continues at POST /api/auth/signin/mfa.',
           operationId: 'signin',
           requestBody: json(signinSchema),
           responses: replies(
             {
-              schema: signinReply,
+              schema: z.union([signinReply, mfaRequiredReply]),
               description: 'Signed in',
               links: {
                 Refresh: { operationId: 'refreshToken', requestBody: { refreshToken: '$response.body#/refreshToken' } },
@@ -201,6 +223,47 @@ export function createOpenApiDocument() {
             404,
             429,
           ),
+        },
+      },
+      '/api/auth/signin/mfa': {
+        post: {
+          tags: ['auth', 'second factors and passkeys'],
+          summary: 'Second step of a sign-in: the authenticator code, or a recovery code',
+          description:
+            'Give the mfaToken of the sign-in reply and either code (6 digits, ±30 s) or recoveryCode. A code is ' +
+            'accepted once; a recovery code works once. Wrong codes are counted per pending sign-in (MFA_MAX_ATTEMPTS) ' +
+            'and per user (429 TOO_MANY_MFA_ATTEMPTS). 401 INVALID_MFA_CODE / INVALID_RECOVERY_CODE; 401 ' +
+            'MFA_TOKEN_INVALID when the token expired (5 min), was used, or the password changed since.',
+          operationId: 'signinMfa',
+          security: [],
+          requestBody: json(signinMfaSchema),
+          responses: replies({ schema: signinReply, description: 'Signed in' }, ...BODY_ERRORS, 401, 403, 429),
+        },
+      },
+      '/api/auth/passkey/options': {
+        post: {
+          tags: ['auth', 'second factors and passkeys'],
+          summary: 'Options for a sign-in with a passkey',
+          description:
+            'Pass them to navigator.credentials.get() (PublicKeyCredential.parseRequestOptionsFromJSON, or ' +
+            "@simplewebauthn/browser's startAuthentication). No username: the passkey names its user. The challenge " +
+            'lasts 5 minutes and works once.',
+          operationId: 'passkeySigninOptions',
+          security: [],
+          responses: replies({ schema: webauthnOptions, description: 'PublicKeyCredentialRequestOptionsJSON' }, 429),
+        },
+      },
+      '/api/auth/passkey': {
+        post: {
+          tags: ['auth', 'second factors and passkeys'],
+          summary: 'Sign in with a passkey',
+          description:
+            'The credential the browser returned (PublicKeyCredential.toJSON()). User verification is required; the ' +
+            'signature counter must move forward. The reply is that of a password sign-in. 401 PASSKEY_REFUSED.',
+          operationId: 'passkeySignin',
+          security: [],
+          requestBody: json(passkeySigninSchema),
+          responses: replies({ schema: signinReply, description: 'Signed in' }, ...BODY_ERRORS, 401, 403, 429),
         },
       },
       '/api/auth/refreshtoken': {
@@ -384,6 +447,115 @@ export function createOpenApiDocument() {
           responses: replies({ schema: messageReply, description: 'Revoked' }, 400, ...TOKEN_ERRORS, 404),
         },
       },
+      '/api/users/me/mfa/totp': {
+        post: {
+          tags: ['second factors and passkeys'],
+          summary: 'Start enrolling an authenticator app',
+          description:
+            'Needs the current password (403 INVALID_PASSWORD, counted like a failed sign-in). Returns the secret, its ' +
+            'otpauth:// URL and a QR code; the app is enabled once POST /api/users/me/mfa/totp/verify gets a code ' +
+            '(within 10 minutes). 409 TOTP_ALREADY_ENABLED; 503 MFA_UNAVAILABLE in production without DATA_ENCRYPTION_KEY.',
+          operationId: 'enrolTotp',
+          security: accessToken,
+          requestBody: json(totpEnrolSchema),
+          responses: replies({ schema: totpEnrolment, description: 'Pending until confirmed' }, ...BODY_ERRORS, ...TOKEN_ERRORS, 404, 409, 429),
+        },
+        delete: {
+          tags: ['second factors and passkeys'],
+          summary: 'Remove the authenticator app (and its recovery codes)',
+          description: 'Needs the current password and a code or a recovery code (403 INVALID_MFA_CODE). 409 TOTP_NOT_ENABLED.',
+          operationId: 'disableTotp',
+          security: accessToken,
+          requestBody: json(totpStepUpSchema),
+          responses: replies({ schema: messageReply, description: 'Removed' }, ...BODY_ERRORS, ...TOKEN_ERRORS, 404, 409, 429),
+        },
+      },
+      '/api/users/me/mfa/totp/verify': {
+        post: {
+          tags: ['second factors and passkeys'],
+          summary: 'Confirm the enrolment with a first code: the app is enabled',
+          description:
+            'Returns the 10 recovery codes, shown this once (stored hashed). 403 INVALID_MFA_CODE; 409 TOTP_NOT_PENDING ' +
+            'when no enrolment waits (or it expired).',
+          operationId: 'activateTotp',
+          security: accessToken,
+          requestBody: json(totpActivateSchema),
+          responses: replies({ schema: recoveryCodesReply, description: 'Enabled' }, ...BODY_ERRORS, ...TOKEN_ERRORS, 404, 409, 429),
+        },
+      },
+      '/api/users/me/mfa/recovery-codes': {
+        post: {
+          tags: ['second factors and passkeys'],
+          summary: 'New recovery codes (the old ones stop working)',
+          description: 'Needs the current password and a code (or a recovery code).',
+          operationId: 'regenerateRecoveryCodes',
+          security: accessToken,
+          requestBody: json(totpStepUpSchema),
+          responses: replies({ schema: recoveryCodesReply, description: 'New codes' }, ...BODY_ERRORS, ...TOKEN_ERRORS, 404, 409, 429),
+        },
+      },
+      '/api/users/me/passkeys/options': {
+        post: {
+          tags: ['second factors and passkeys'],
+          summary: 'Options to register a passkey',
+          description:
+            'Needs the current password (a stolen access token must not add a way in). Pass the options to ' +
+            'navigator.credentials.create() (PublicKeyCredential.parseCreationOptionsFromJSON, or ' +
+            "@simplewebauthn/browser's startRegistration). 409 PASSKEY_LIMIT at MAX_PASSKEYS_PER_USER.",
+          operationId: 'passkeyRegistrationOptions',
+          security: accessToken,
+          requestBody: json(passkeyOptionsSchema),
+          responses: replies({ schema: webauthnOptions, description: 'PublicKeyCredentialCreationOptionsJSON' }, ...BODY_ERRORS, ...TOKEN_ERRORS, 404, 409, 429),
+        },
+      },
+      '/api/users/me/passkeys': {
+        post: {
+          tags: ['second factors and passkeys'],
+          summary: 'Register a passkey',
+          description:
+            'The credential the browser created (PublicKeyCredential.toJSON()) and an optional name. 400 PASSKEY_INVALID ' +
+            '(wrong challenge, origin or RP id, no user verification); 409 PASSKEY_EXISTS or PASSKEY_LIMIT.',
+          operationId: 'registerPasskey',
+          security: accessToken,
+          requestBody: json(passkeyRegisterSchema),
+          responses: replies({ schema: passkeyView, description: 'Registered' }, ...BODY_ERRORS, ...TOKEN_ERRORS, 404, 409),
+        },
+        get: {
+          tags: ['second factors and passkeys'],
+          summary: 'My passkeys, newest first (paginated)',
+          operationId: 'listPasskeys',
+          security: accessToken,
+          requestParams: { query: listPasskeysQuery },
+          responses: replies(
+            {
+              schema: passkeyList,
+              description: 'Passkeys',
+              links: { RemovePasskey: { operationId: 'removePasskey', parameters: { passkeyId: '$response.body#/passkeys/0/id' } } },
+            },
+            400,
+            ...TOKEN_ERRORS,
+          ),
+        },
+      },
+      '/api/users/me/passkeys/{passkeyId}': {
+        patch: {
+          tags: ['second factors and passkeys'],
+          summary: 'Rename a passkey',
+          operationId: 'renamePasskey',
+          security: accessToken,
+          requestParams: { path: passkeyIdParams },
+          requestBody: json(renamePasskeySchema),
+          responses: replies({ schema: passkeyView, description: 'Renamed' }, ...BODY_ERRORS, ...TOKEN_ERRORS, 404),
+        },
+        delete: {
+          tags: ['second factors and passkeys'],
+          summary: 'Remove a passkey',
+          operationId: 'removePasskey',
+          security: accessToken,
+          requestParams: { path: passkeyIdParams },
+          responses: replies({ schema: messageReply, description: 'Removed' }, 400, ...TOKEN_ERRORS, 404),
+        },
+      },
       '/api/users': {
         get: {
           tags: ['admin'],
@@ -419,6 +591,18 @@ export function createOpenApiDocument() {
       },
       '/api/users/{userId}/disable': {
         post: userOp('Disable: no sign-in, sessions revoked (admin)', { operationId: 'disableUser' }, userView, 404, 409),
+      },
+      '/api/users/{userId}/mfa': {
+        delete: userOp(
+          "Remove the user's authenticator app, recovery codes and passkeys (admin)",
+          {
+            operationId: 'resetFactors',
+            description: 'For a user who lost them: they sign in with the password again. 409 SELF_RESET on your own account.',
+          },
+          factorsResetReply,
+          404,
+          409,
+        ),
       },
       '/api/users/{userId}/password-reset': {
         post: userOp('Mail the user a password-reset link (admin)', { operationId: 'sendPasswordReset' }, messageReply, 404, 429),

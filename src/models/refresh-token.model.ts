@@ -1,5 +1,9 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 
+/** How a session was signed in: shown in the user's session list. */
+export const SIGNIN_METHODS = ['password', 'password+totp', 'password+recovery_code', 'passkey'] as const;
+export type SigninMethod = (typeof SIGNIN_METHODS)[number];
+
 /** How many rotated tokens a session remembers (for reuse detection); older ones drop out. */
 export const MAX_ROTATED_TOKENS = 100;
 
@@ -33,6 +37,8 @@ const refreshTokenSchema = new Schema(
     lastUsedAt: { type: Date, required: true },
     userAgent: { type: String },
     ip: { type: String },
+    // How the session signed in (see SIGNIN_METHODS); sessions from before it was kept have none.
+    method: { type: String, enum: SIGNIN_METHODS },
     revokedAt: { type: Date, default: null },
     revokedReason: { type: String },
   },

@@ -11,6 +11,7 @@ import {
   signinSchema,
   signupSchema,
 } from '../validations/auth.validation';
+import { passkeySigninSchema, signinMfaSchema } from '../validations/mfa.validation';
 import { rejectOtherMethods } from '../middlewares/method-not-allowed.middleware';
 
 export interface AuthRateLimits {
@@ -27,6 +28,11 @@ export function authRoutes(controller: AuthController, guard: AuthMiddleware, li
   // Sign-in counts its request against the same per-address limit inside the service, in the
   // one round trip that also takes its attempt points (see PasswordAttempts.begin).
   router.post('/signin', validateBody(signinSchema), controller.signin);
+  // The second step of a sign-in and the passkey sign-in end in a session like a password
+  // does, so they count per address like credentials; wrong codes have counters of their own.
+  router.post('/signin/mfa', limits.credentials, validateBody(signinMfaSchema), controller.signinMfa);
+  router.post('/passkey/options', limits.credentials, controller.passkeyOptions);
+  router.post('/passkey', limits.credentials, validateBody(passkeySigninSchema), controller.passkeySignin);
   router.post('/refreshtoken', limits.tokens, validateBody(refreshTokenSchema), controller.refreshToken);
   router.post('/signout', limits.tokens, validateBody(refreshTokenSchema), controller.signout);
   router.post('/signout-all', limits.tokens, guard.verifyToken, controller.signoutEverywhere);

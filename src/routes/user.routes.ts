@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AccountController } from '../controllers/account.controller';
+import type { MfaController } from '../controllers/mfa.controller';
 import type { UserAdminController } from '../controllers/user-admin.controller';
 import type { AuthMiddleware } from '../middlewares/auth.middleware';
 import { rejectOtherMethods } from '../middlewares/method-not-allowed.middleware';
@@ -13,8 +14,18 @@ import {
   setRolesSchema,
   userIdParams,
 } from '../validations/user.validation';
+import {
+  listPasskeysQuery,
+  passkeyIdParams,
+  passkeyOptionsSchema,
+  passkeyRegisterSchema,
+  renamePasskeySchema,
+  totpActivateSchema,
+  totpEnrolSchema,
+  totpStepUpSchema,
+} from '../validations/mfa.validation';
 
-export function userRoutes(account: AccountController, admin: UserAdminController, guard: AuthMiddleware): Router {
+export function userRoutes(account: AccountController, mfa: MfaController, admin: UserAdminController, guard: AuthMiddleware): Router {
   // Authentication per route rather than router-wide, so that an undeclared method gets its
   // 405 whether or not a token came with it.
   const signedIn = guard.verifyToken;
@@ -30,6 +41,15 @@ export function userRoutes(account: AccountController, admin: UserAdminControlle
   me.get('/sessions', signedIn, validate({ query: listSessionsQuery }), account.sessions);
   me.delete('/sessions', signedIn, account.revokeOtherSessions);
   me.delete('/sessions/:sessionId', signedIn, validate({ params: sessionIdParams }), account.revokeSession);
+  me.post('/mfa/totp', signedIn, validate({ body: totpEnrolSchema }), mfa.enrolTotp);
+  me.post('/mfa/totp/verify', signedIn, validate({ body: totpActivateSchema }), mfa.activateTotp);
+  me.delete('/mfa/totp', signedIn, validate({ body: totpStepUpSchema }), mfa.disableTotp);
+  me.post('/mfa/recovery-codes', signedIn, validate({ body: totpStepUpSchema }), mfa.regenerateRecoveryCodes);
+  me.post('/passkeys/options', signedIn, validate({ body: passkeyOptionsSchema }), mfa.passkeyOptions);
+  me.post('/passkeys', signedIn, validate({ body: passkeyRegisterSchema }), mfa.registerPasskey);
+  me.get('/passkeys', signedIn, validate({ query: listPasskeysQuery }), mfa.listPasskeys);
+  me.patch('/passkeys/:passkeyId', signedIn, validate({ params: passkeyIdParams, body: renamePasskeySchema }), mfa.renamePasskey);
+  me.delete('/passkeys/:passkeyId', signedIn, validate({ params: passkeyIdParams }), mfa.removePasskey);
 
   const router = Router();
   router.use('/me', rejectOtherMethods(me));
@@ -39,6 +59,7 @@ export function userRoutes(account: AccountController, admin: UserAdminControlle
   router.post('/:userId/disable', adminOnly, validate({ params: userIdParams }), admin.disable);
   router.post('/:userId/enable', adminOnly, validate({ params: userIdParams }), admin.enable);
   router.delete('/:userId', adminOnly, validate({ params: userIdParams }), admin.remove);
+  router.delete('/:userId/mfa', adminOnly, validate({ params: userIdParams }), admin.resetFactors);
   router.post('/:userId/password-reset', adminOnly, validate({ params: userIdParams }), admin.sendPasswordReset);
   return rejectOtherMethods(router);
 }

@@ -72,7 +72,7 @@ export function createAccountService(deps: {
           throw new AppError(409, 'PASSWORD_CHANGED_CONCURRENTLY', 'The password was changed by another request.');
         }
         const revokedSessions = await sessions.revokeAll(userId, 'password_change', undefined, session);
-        const fresh = await sessions.start(user._id, ctx, session);
+        const fresh = await sessions.start(user._id, ctx, { session });
         return { revokedSessions, fresh, tokenVersion: updated.tokenVersion ?? 0 };
       });
       // Here at once; other instances within the user-state cache's half second.

@@ -7,11 +7,12 @@ import { createAuthService } from './auth.service';
 import { createCurrentPasswordCheck } from './current-password';
 import { createActionTokens, createConsoleMailer, createDisabledMailer, createEmailService, createSmtpMailer, type Mailer } from './email';
 import { createHealthService } from './health.service';
+import { createOneTimeTokens, createPasskeyService, createSecretBox, createTotpService, DEVELOPMENT_KEY, type SecretBox } from './mfa';
 import { createPasswordPolicy, createPasswordService } from './password';
 import { createRoleService } from './role.service';
 import { createSecurityEvents } from './security-events';
 import { createSessionService } from './session.service';
-import { createLocalRequestThrottle, createMailThrottle, createPasswordAttempts, createSharedRequestThrottle } from './throttle';
+import { createCodeAttempts, createLocalRequestThrottle, createMailThrottle, createPasswordAttempts, createSharedRequestThrottle } from './throttle';
 import { createTokenService } from './token.service';
 import { createUserAdminService } from './user-admin.service';
 import { createUserService } from './user.service';
@@ -39,6 +40,18 @@ export function createMailer(config: Config, logger: Logger): Mailer {
   return createConsoleMailer(config.env === 'test' ? () => undefined : (text) => process.stdout.write(text));
 }
 
+/**
+ * The box for TOTP secrets: DATA_ENCRYPTION_KEY (and the previous key, for reading); outside
+ * production without one, the development key; in production without one, none (no factor
+ * can be enrolled, see createTotpService).
+ */
+export function createDataBox(config: Config): SecretBox | undefined {
+  const { encryptionKey, previousEncryptionKey } = config.mfa;
+  const previous = previousEncryptionKey === undefined ? [] : [Buffer.from(previousEncryptionKey, 'base64')];
+  if (encryptionKey !== undefined) return createSecretBox(Buffer.from(encryptionKey, 'base64'), previous);
+  return config.env === 'production' ? undefined : createSecretBox(DEVELOPMENT_KEY, previous);
+}
+
 /** Wires the services from the configuration; the one place that knows their dependencies. */
 export function createServices({ config, clock, logger, connection, mailer = createMailer(config, logger) }: ServiceDeps) {
   const passwords = createPasswordService({
@@ -62,6 +75,24 @@ export function createServices({ config, clock, logger, connection, mailer = cre
   const credentialRequestThrottle = createSharedRequestThrottle(throttleOptions);
   const tokenRequestThrottle = createLocalRequestThrottle(throttleOptions);
   const checkCurrentPassword = createCurrentPasswordCheck({ attempts, passwords, events });
+  const oneTimeTokens = createOneTimeTokens(config.jwt.secret, clock);
+  const totp = createTotpService({
+    box: createDataBox(config),
+    issuer: config.mfa.issuer,
+    checkCurrentPassword,
+    attempts: createCodeAttempts({ ...throttleOptions, maxPerToken: config.mfa.maxAttempts, tokenTtlSeconds: config.mfa.tokenTtlSeconds }),
+    events,
+    clock,
+  });
+  const passkeys = createPasskeyService({
+    tokens: oneTimeTokens,
+    ...config.webauthn,
+    maxPerUser: config.webauthn.maxPasskeysPerUser,
+    checkCurrentPassword,
+    events,
+    clock,
+    connection,
+  });
   const roles = createRoleService();
   const users = createUserService(passwords, roles);
   const userState = createUserStateService(clock);
@@ -99,6 +130,10 @@ export function createServices({ config, clock, logger, connection, mailer = cre
     events,
     email,
     emailVerification: config.email.verification,
+    oneTimeTokens,
+    totp,
+    passkeys,
+    mfaTokenTtlSeconds: config.mfa.tokenTtlSeconds,
   });
   const account = createAccountService({
     users,
@@ -111,7 +146,7 @@ export function createServices({ config, clock, logger, connection, mailer = cre
     events,
     connection,
   });
-  const userAdmin = createUserAdminService({ users, roles, sessions, userState, events, connection });
+  const userAdmin = createUserAdminService({ users, roles, sessions, passkeys, userState, events, connection });
   const health = createHealthService(connection, clock);
   return {
     passwords,
@@ -126,6 +161,8 @@ export function createServices({ config, clock, logger, connection, mailer = cre
     email,
     account,
     userAdmin,
+    totp,
+    passkeys,
     credentialRequestThrottle,
     tokenRequestThrottle,
     health,

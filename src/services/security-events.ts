@@ -16,6 +16,20 @@ export const SECURITY_EVENTS = {
   email_verified: { level: 'info', text: 'security: email address verified' },
   email_change_requested: { level: 'info', text: 'security: email change asked for; confirmation mailed to the new address' },
   email_changed: { level: 'info', text: 'security: email address changed' },
+  mfa_enabled: { level: 'info', text: 'security: authenticator app (TOTP) enabled' },
+  mfa_disabled: { level: 'info', text: 'security: authenticator app (TOTP) removed' },
+  mfa_failed: { level: 'warn', text: 'security: a wrong authenticator or recovery code' },
+  mfa_throttled: { level: 'warn', text: 'security: second-factor attempts refused by a limit' },
+  recovery_code_used: { level: 'warn', text: 'security: a recovery code was used' },
+  recovery_codes_regenerated: { level: 'info', text: 'security: new recovery codes; the old ones are void' },
+  mfa_reset: { level: 'warn', text: "security: an admin removed the user's second factors and passkeys" },
+  passkey_added: { level: 'info', text: 'security: passkey registered' },
+  passkey_removed: { level: 'info', text: 'security: passkey removed' },
+  passkey_failed: { level: 'warn', text: 'security: a passkey sign-in was refused' },
+  passkey_counter_regression: {
+    level: 'warn',
+    text: "security: a passkey's signature counter went back (a cloned authenticator?); refused",
+  },
 } as const;
 
 export type SecurityEventType = keyof typeof SECURITY_EVENTS;

@@ -1,5 +1,5 @@
 import { Types, type ClientSession, type mongo } from 'mongoose';
-import { MAX_ROTATED_TOKENS, RefreshToken } from '../models/refresh-token.model';
+import { MAX_ROTATED_TOKENS, RefreshToken, type SigninMethod } from '../models/refresh-token.model';
 import { AppError, Messages } from '../utils/app-error';
 import type { Clock } from '../utils/clock';
 import { afterCursor, decodeCursor, encodeCursor, pageOf } from '../utils/cursor';
@@ -20,6 +20,8 @@ export interface SessionView {
   expiresAt: Date;
   userAgent: string | null;
   ip: string | null;
+  /** Null for sessions started before the method was recorded. */
+  signInMethod: SigninMethod | null;
   current: boolean;
 }
 
@@ -51,7 +53,7 @@ export interface SessionService {
    * A new session for a sign-in; its refresh token expires after the configured TTL. Beyond
    * the cap of sessions per user, the least recently used ones end.
    */
-  start(userId: Types.ObjectId, ctx: ClientContext, session?: ClientSession): Promise<IssuedRefreshToken>;
+  start(userId: Types.ObjectId, ctx: ClientContext, options?: { method?: SigninMethod; session?: ClientSession }): Promise<IssuedRefreshToken>;
   /** Exchanges a refresh token for a new one in the same session (403 AppErrors otherwise). */
   rotate(refreshToken: string, ctx: ClientContext): Promise<IssuedRefreshToken & { userId: string; tokenVersion: number }>;
   /** Revokes the session a refresh token belongs to; unknown or revoked tokens are a no-op. */
@@ -205,7 +207,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   }
 
   return {
-    async start(userId, ctx, session) {
+    async start(userId, ctx, { method = 'password', session } = {}) {
       const { token, hash } = tokens.newRefreshToken();
       const now = clock();
       const expiresAt = new Date(now + refreshTtlSeconds * 1000);
@@ -215,6 +217,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         rootHash: hash,
         expiresAt,
         lastUsedAt: new Date(now),
+        method,
         ...ctxFields(ctx),
       };
       // The trim keeps the cap less one of the other sessions and runs beside the insert
@@ -274,7 +277,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           expiresAt: { $gt: new Date(clock()) },
           ...(cursor === undefined ? {} : afterCursor('lastUsedAt', decodeCursor(cursor))),
         },
-        { createdAt: 1, lastUsedAt: 1, expiresAt: 1, userAgent: 1, ip: 1 },
+        { createdAt: 1, lastUsedAt: 1, expiresAt: 1, userAgent: 1, ip: 1, method: 1 },
       )
         .sort({ lastUsedAt: -1, _id: -1 })
         .limit(limit + 1)
@@ -288,6 +291,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           expiresAt: f.expiresAt,
           userAgent: f.userAgent ?? null,
           ip: f.ip ?? null,
+          signInMethod: f.method ?? null,
           current: f._id.toString() === currentSessionId,
         })),
         nextCursor: page.nextCursor,

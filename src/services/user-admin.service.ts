@@ -3,6 +3,7 @@ import { atomically } from '../db/transaction';
 import { User } from '../models/user.model';
 import { AppError } from '../utils/app-error';
 import type { ListUsersQuery } from '../validations/user.validation';
+import type { PasskeyService } from './mfa';
 import type { RoleService } from './role.service';
 import type { SecurityEvents } from './security-events';
 import type { ClientContext, SessionService } from './session.service';
@@ -20,6 +21,12 @@ export interface UserAdminService {
   setRoles(actorId: string, userId: string, roleNames: readonly string[], ctx: ClientContext): Promise<UserView>;
   setDisabled(actorId: string, userId: string, disabled: boolean, ctx: ClientContext): Promise<UserView>;
   remove(actorId: string, userId: string, ctx: ClientContext): Promise<void>;
+  /**
+   * Removes the user's authenticator app, recovery codes and passkeys (a user who lost them
+   * signs in with the password again). Not on one's own account: that goes through the
+   * account's own endpoints, which ask for the password and a code.
+   */
+  resetFactors(actorId: string, userId: string, ctx: ClientContext): Promise<{ passkeysRemoved: number; totpRemoved: boolean }>;
 }
 
 // Admins may not lock themselves out, and nobody may remove the last active admin: with none
@@ -36,11 +43,12 @@ export function createUserAdminService(deps: {
   users: UserService;
   roles: RoleService;
   sessions: SessionService;
+  passkeys: PasskeyService;
   userState: UserStateService;
   events: SecurityEvents;
   connection: Connection;
 }): UserAdminService {
-  const { users, roles, sessions, userState, events, connection } = deps;
+  const { users, roles, sessions, passkeys, userState, events, connection } = deps;
   const guards = () => connection.collection<{ _id: string; writes: number }>(GUARD_COLLECTION);
   let guardReady: Promise<unknown> | undefined;
 
@@ -127,12 +135,31 @@ export function createUserAdminService(deps: {
       if (target.equals(actorId)) throw selfLockout('delete');
       const found = await keepingAnAdmin(target, async (session) => {
         if (!(await users.remove(userId, session))) return false;
-        await sessions.deleteAllOf(userId, session);
+        await Promise.all([sessions.deleteAllOf(userId, session), passkeys.removeAllOf(target, session)]);
         return true;
       });
       if (!found) throw userNotFound();
       userState.invalidate(userId);
       events.record('user_deleted', { userId, actorId, ...ctx });
+    },
+
+    async resetFactors(actorId, userId, ctx) {
+      const target = new Types.ObjectId(userId);
+      if (target.equals(actorId)) {
+        throw new AppError(409, 'SELF_RESET', 'Use your own account settings (they ask for your password and a code) to change your factors.');
+      }
+      const result = await atomically(connection, async (session) => {
+        const before = await User.findOneAndUpdate(
+          { _id: target },
+          { $unset: { totp: 1, totpPending: 1, recoveryCodes: 1 } },
+          { session, projection: { totp: 1 }, returnDocument: 'before' },
+        ).lean();
+        if (!before) return undefined;
+        return { totpRemoved: Boolean(before.totp), passkeysRemoved: await passkeys.removeAllOf(target, session) };
+      });
+      if (!result) throw userNotFound();
+      events.record('mfa_reset', { userId, actorId, ...ctx, detail: result });
+      return result;
     },
   };
 }

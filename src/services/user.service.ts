@@ -1,5 +1,5 @@
 import type { ClientSession, Types } from 'mongoose';
-import { mongo } from 'mongoose';
+import { isDuplicateKeyError } from '../db/errors';
 import { User, normalizeKey } from '../models/user.model';
 import { AppError, Messages } from '../utils/app-error';
 import { decodeKeyCursor, encodeKeyCursor, pageOf } from '../utils/cursor';
@@ -25,6 +25,8 @@ export interface UserView {
   roles: string[];
   disabled: boolean;
   emailVerified: boolean;
+  /** Second factors and passkeys: whether they exist, never what they are. */
+  mfa: { totp: boolean; recoveryCodesLeft: number; passkeys: number };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -64,12 +66,23 @@ type LeanUser = {
   emailVerified?: boolean | null;
   createdAt: Date;
   updatedAt: Date;
+  totp?: { enabledAt?: Date | null } | null;
+  recoveryCodes?: string[] | null;
+  passkeyCount?: number | null;
 };
 
-const VIEW_FIELDS = { username: 1, email: 1, roles: 1, disabled: 1, emailVerified: 1, createdAt: 1, updatedAt: 1 } as const;
-
-const isDuplicateKeyError = (err: unknown): err is mongo.MongoServerError =>
-  err instanceof mongo.MongoServerError && err.code === 11000;
+const VIEW_FIELDS = {
+  username: 1,
+  email: 1,
+  roles: 1,
+  disabled: 1,
+  emailVerified: 1,
+  createdAt: 1,
+  updatedAt: 1,
+  'totp.enabledAt': 1,
+  recoveryCodes: 1,
+  passkeyCount: 1,
+} as const;
 
 /** The first string after every string that starts with `prefix`. */
 const afterPrefix = (prefix: string) => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
@@ -85,6 +98,11 @@ async function toViews(users: LeanUser[], roles: RoleService): Promise<UserView[
     roles: authorities[i]!,
     disabled: u.disabled === true,
     emailVerified: u.emailVerified === true,
+    mfa: {
+      totp: Boolean(u.totp?.enabledAt),
+      recoveryCodesLeft: u.recoveryCodes?.length ?? 0,
+      passkeys: u.passkeyCount ?? 0,
+    },
     createdAt: u.createdAt,
     updatedAt: u.updatedAt,
   }));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SIGNIN_METHODS } from '../models/refresh-token.model';
 
 // Shapes of the replies, for the OpenAPI document. Tests check every reply they receive
 // against the document, so these cannot drift from what the service sends.
@@ -69,6 +70,13 @@ export const userView = z
     roles: z.array(z.string()),
     disabled: z.boolean(),
     emailVerified: z.boolean(),
+    mfa: z
+      .object({
+        totp: z.boolean().meta({ description: 'An authenticator app is enabled: sign-in asks for its code' }),
+        recoveryCodesLeft: z.number().int(),
+        passkeys: z.number().int().meta({ description: 'Passkeys registered' }),
+      })
+      .meta({ example: { totp: false, recoveryCodesLeft: 0, passkeys: 0 } }),
     createdAt: dateTime,
     updatedAt: dateTime,
   })
@@ -97,6 +105,10 @@ export const sessionList = z
         expiresAt: dateTime,
         userAgent: z.string().nullable(),
         ip: z.string().nullable(),
+        signInMethod: z
+          .enum(SIGNIN_METHODS)
+          .nullable()
+          .meta({ description: 'How the session signed in (null for sessions older than the record of it)' }),
         current: z.boolean().meta({ description: 'The session of the access token used for this request' }),
       }),
     ),
@@ -109,3 +121,56 @@ export const healthReply = z
   .meta({ id: 'Health' });
 
 export const boardText = z.string().meta({ example: 'User Content.' });
+
+export const mfaRequiredReply = z
+  .object({
+    mfaRequired: z.literal(true),
+    mfaToken: z.string().meta({ description: 'Pass to POST /api/auth/signin/mfa with a code; single use, for MFA_TOKEN_TTL_SECONDS (5 min)' }),
+    methods: z.array(z.enum(['totp', 'recovery_code'])),
+  })
+  .meta({ id: 'MfaRequired' });
+
+export const totpEnrolment = z
+  .object({
+    secret: z.string().meta({ description: 'Base32, for apps that cannot scan', example: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' }),
+    otpauthUrl: z.string().meta({ example: 'otpauth://totp/auth-api:alice?issuer=auth-api&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30' }),
+    qrCode: z.string().meta({ description: 'The otpauth URL as a QR code: an SVG image as a data: URL' }),
+    expiresAt: dateTime.meta({ description: 'Confirm with a code before this, or start again' }),
+  })
+  .meta({ id: 'TotpEnrolment' });
+
+export const recoveryCodesReply = z
+  .object({
+    recoveryCodes: z
+      .array(z.string())
+      .meta({ description: 'Shown this once; each works once in place of a code', example: ['ABCD-EFGH-JKLM-NPQR'] }),
+  })
+  .meta({ id: 'RecoveryCodes' });
+
+export const passkeyView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    createdAt: dateTime,
+    lastUsedAt: dateTime.nullable(),
+    deviceType: z.enum(['singleDevice', 'multiDevice']).nullable().meta({ description: 'multiDevice: synced (survives a lost device)' }),
+    backedUp: z.boolean().nullable(),
+  })
+  .meta({ id: 'Passkey' });
+
+export const passkeyList = z
+  .object({
+    passkeys: z.array(passkeyView),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page' }),
+  })
+  .meta({ id: 'PasskeyList' });
+
+/** The WebAuthn options as the browser's PublicKeyCredential.parse*OptionsFromJSON (or @simplewebauthn/browser) takes them. */
+export const webauthnOptions = z
+  .object({ challenge: z.string(), rpId: z.string().optional(), rp: z.object({ id: z.string().optional(), name: z.string() }).optional() })
+  .loose()
+  .meta({ id: 'WebAuthnOptions', description: 'PublicKeyCredentialCreationOptionsJSON or PublicKeyCredentialRequestOptionsJSON' });
+
+export const factorsResetReply = z
+  .object({ message: z.string(), totpRemoved: z.boolean(), passkeysRemoved: z.number().int() })
+  .meta({ id: 'FactorsReset' });

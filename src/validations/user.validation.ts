@@ -12,7 +12,7 @@ const objectId = z
 export const userIdParams = z.strictObject({ userId: objectId });
 export const sessionIdParams = z.strictObject({ sessionId: objectId });
 
-const currentPasswordSchema = z.string().min(1, 'is required').max(1024);
+export const currentPasswordSchema = z.string().min(1, 'is required').max(1024);
 
 export const changePasswordSchema = z.strictObject({
   currentPassword: currentPasswordSchema,
@@ -27,7 +27,7 @@ export const changeEmailSchema = z.strictObject({
 });
 
 /** `limit` and `cursor` of a list read a page at a time (see utils/cursor). */
-const pageParams = (defaultLimit: number, cursorDescription: string) => ({
+export const pageParams = (defaultLimit: number, cursorDescription: string) => ({
   limit: z.coerce.number().int().min(1).max(100).default(defaultLimit),
   cursor: z
     .string()

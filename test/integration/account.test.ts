@@ -20,6 +20,7 @@ describe('GET /api/users/me', () => {
       roles: expect.arrayContaining(['ROLE_USER', 'ROLE_MODERATOR']),
       disabled: false,
       emailVerified: false,
+      mfa: { totp: false, recoveryCodesLeft: 0, passkeys: 0 },
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

@@ -225,7 +225,8 @@ describe('/api/users/me/sessions', () => {
       expect.objectContaining({ userAgent: 'Laptop Firefox', current: true }),
     ]);
     for (const session of res.body.sessions) {
-      expect(Object.keys(session).sort()).toEqual(['createdAt', 'current', 'expiresAt', 'id', 'ip', 'lastUsedAt', 'userAgent']);
+      expect(Object.keys(session).sort()).toEqual(['createdAt', 'current', 'expiresAt', 'id', 'ip', 'lastUsedAt', 'signInMethod', 'userAgent']);
+      expect(session.signInMethod).toBe('password');
       expect(session.ip).toMatch(/127\.0\.0\.1/);
     }
   });

@@ -97,6 +97,43 @@ export function createPasswordAttempts(options: ThrottleOptions): PasswordAttemp
   };
 }
 
+export interface CodeAttempts {
+  /**
+   * To call before a second-factor code (TOTP or recovery code) is checked: takes a point from
+   * the user's counter (limited like an account's password failures, with a doubling delay)
+   * and, for a sign-in's second step, from its mfaToken's counter; 429 when either is used up.
+   * The user's point comes back on a right code.
+   */
+  begin(userId: string, pendingSigninId?: string): Promise<PasswordAttempt>;
+}
+
+/**
+ * The user's counter allows SIGNIN_MAX_FAILURES wrong codes per ACCOUNT_RATE_WINDOW_SECONDS
+ * (then one more after a delay that doubles): a six-digit code has a million values, so
+ * the account-wide password limit would be too generous. Each pending sign-in allows
+ * `maxPerToken` (MFA_MAX_ATTEMPTS); its counter lives as long as the token.
+ */
+export function createCodeAttempts(options: ThrottleOptions & { maxPerToken: number; tokenTtlSeconds: number }): CodeAttempts {
+  const counters = createSharedCounters(options.connection, options.clock);
+  const perUser: CounterRule = {
+    name: 'mfa_user',
+    limit: options.maxFailures,
+    windowMs: options.accountWindowSeconds * 1000,
+    maxDelayMs: options.accountMaxDelaySeconds * 1000,
+  };
+  const perToken: CounterRule = { name: 'mfa_token', limit: options.maxPerToken, windowMs: options.tokenTtlSeconds * 1000 };
+  return {
+    async begin(userId, pendingSigninId) {
+      const user: Take = { rule: perUser, key: userId };
+      const takes = pendingSigninId === undefined ? [user] : [user, { rule: perToken, key: pendingSigninId }];
+      const refusal = await counters.take(takes);
+      if (refusal) {
+        throw tooManyRequests('TOO_MANY_MFA_ATTEMPTS', 'Too many wrong codes. Please try again later.', refusal.retryAfterMs);
+      }
+      return { succeeded: () => counters.settle({ reset: [], giveBack: [user] }) };
+    },
+  };
+}
 
 /**
  * Requests per client address to the credential endpoints (sign-up, sign-in), counted in
