@@ -11,6 +11,8 @@ interface Session {
 }
 
 let session: Session | undefined;
+/** Between the password and the code of an account with an authenticator app. */
+let pendingMfa: { mfaToken: string; cookie: boolean } | undefined;
 
 const $ = <T extends Element>(selector: string): T => {
   const found = document.querySelector<T>(selector);
@@ -78,6 +80,16 @@ async function refresh(): Promise<boolean> {
   return true;
 }
 
+/** A call with the access token; on a 401, one refresh and one retry. */
+async function authed(path: string, init: RequestInit = {}): Promise<Response> {
+  let res = await api(path, init);
+  if (res.status === 401 && session) {
+    log(`${path}: 401 (${await messageOf(res)}), refreshing`);
+    if (await refresh()) res = await api(path, init);
+  }
+  return res;
+}
+
 async function openBoard(board: string): Promise<void> {
   let res = await api(`/api/test/${board}`);
   if (res.status === 401 && session) {
@@ -117,10 +129,148 @@ $<HTMLFormElement>('[data-testid="signin-form"]').addEventListener('submit', (ev
       log(`Sign in: ${await messageOf(res)}`, true);
       return;
     }
-    const body = (await res.json()) as Session;
-    session = body;
-    log(`Signed in as ${body.username}; refresh token ${cookie ? 'in an HttpOnly cookie' : 'in memory'}`);
-    render();
+    const body = (await res.json()) as Session | { mfaRequired: true; mfaToken: string };
+    if ('mfaRequired' in body) {
+      // No token yet: the sign-in continues with a code.
+      pendingMfa = { mfaToken: body.mfaToken, cookie };
+      $<HTMLFormElement>('[data-testid="mfa-form"]').hidden = false;
+      log('Sign in: enter the code of your authenticator app');
+      return;
+    }
+    signedIn(body, cookie ? 'in an HttpOnly cookie' : 'in memory');
+  })();
+});
+
+function signedIn(body: Session, how: string): void {
+  session = body;
+  pendingMfa = undefined;
+  $<HTMLFormElement>('[data-testid="mfa-form"]').hidden = true;
+  log(`Signed in as ${body.username}; refresh token ${how}`);
+  render();
+}
+
+$<HTMLFormElement>('[data-testid="mfa-form"]').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  const { code, recoveryCode } = formValues(form);
+  void (async () => {
+    if (!pendingMfa) {
+      log('Sign in first with the password', true);
+      return;
+    }
+    const { mfaToken, cookie } = pendingMfa;
+    const factor = code ? { code } : { recoveryCode };
+    const res = await api('/api/auth/signin/mfa', {
+      method: 'POST',
+      body: JSON.stringify({ mfaToken, ...factor, refreshTokenTransport: cookie ? 'cookie' : 'body' }),
+    });
+    if (!res.ok) {
+      log(`Code: ${await messageOf(res)}`, true);
+      return;
+    }
+    form.reset();
+    signedIn((await res.json()) as Session, cookie ? 'in an HttpOnly cookie' : 'in memory');
+  })();
+});
+
+const cookieWanted = () => $<HTMLInputElement>('[data-testid="signin-form"] [name=cookie]').checked;
+
+$('[data-testid="passkey-signin"]').addEventListener('click', () => {
+  void (async () => {
+    session = undefined;
+    try {
+      const options = await api('/api/auth/passkey/options', { method: 'POST' });
+      if (!options.ok) throw new Error(await messageOf(options));
+      const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON((await options.json()) as PublicKeyCredentialRequestOptionsJSON);
+      const credential = (await navigator.credentials.get({ publicKey })) as PublicKeyCredential | null;
+      if (!credential) throw new Error('no passkey was chosen');
+      const cookie = cookieWanted();
+      const res = await api('/api/auth/passkey', {
+        method: 'POST',
+        body: JSON.stringify({ response: credential.toJSON() as unknown, refreshTokenTransport: cookie ? 'cookie' : 'body' }),
+      });
+      if (!res.ok) throw new Error(await messageOf(res));
+      signedIn((await res.json()) as Session, cookie ? 'in an HttpOnly cookie' : 'in memory');
+    } catch (err) {
+      log(`Passkey sign-in: ${err instanceof Error ? err.message : String(err)}`, true);
+    }
+  })();
+});
+
+const securityPassword = () => $<HTMLInputElement>('[data-testid="security-password"]').value;
+
+async function listPasskeys(): Promise<void> {
+  const res = await authed('/api/users/me/passkeys');
+  if (!res.ok) {
+    log(`Passkeys: ${await messageOf(res)}`, true);
+    return;
+  }
+  const { passkeys } = (await res.json()) as { passkeys: { id: string; name: string; lastUsedAt: string | null }[] };
+  const list = $('[data-testid="passkeys"]');
+  list.replaceChildren(
+    ...passkeys.map((p) => {
+      const item = document.createElement('li');
+      item.textContent = `${p.name} (${p.lastUsedAt ? `last used ${new Date(p.lastUsedAt).toLocaleString()}` : 'not used yet'})`;
+      return item;
+    }),
+  );
+}
+
+$('[data-testid="passkey-add"]').addEventListener('click', () => {
+  void (async () => {
+    try {
+      const options = await authed('/api/users/me/passkeys/options', {
+        method: 'POST',
+        body: JSON.stringify({ currentPassword: securityPassword() }),
+      });
+      if (!options.ok) throw new Error(await messageOf(options));
+      const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON((await options.json()) as PublicKeyCredentialCreationOptionsJSON);
+      const credential = (await navigator.credentials.create({ publicKey })) as PublicKeyCredential | null;
+      if (!credential) throw new Error('the browser made no passkey');
+      const name = $<HTMLInputElement>('[data-testid="passkey-name"]').value.trim() || undefined;
+      const res = await authed('/api/users/me/passkeys', { method: 'POST', body: JSON.stringify({ response: credential.toJSON() as unknown, name }) });
+      if (!res.ok) throw new Error(await messageOf(res));
+      log(`Passkey added: ${((await res.json()) as { name: string }).name}`);
+      await listPasskeys();
+    } catch (err) {
+      log(`Add a passkey: ${err instanceof Error ? err.message : String(err)}`, true);
+    }
+  })();
+});
+
+$('[data-testid="passkey-list"]').addEventListener('click', () => void listPasskeys());
+
+$('[data-testid="totp-start"]').addEventListener('click', () => {
+  void (async () => {
+    const res = await authed('/api/users/me/mfa/totp', { method: 'POST', body: JSON.stringify({ currentPassword: securityPassword() }) });
+    if (!res.ok) {
+      log(`Authenticator app: ${await messageOf(res)}`, true);
+      return;
+    }
+    const enrolment = (await res.json()) as { secret: string; qrCode: string };
+    $<HTMLImageElement>('[data-testid="totp-qr"]').src = enrolment.qrCode;
+    $('[data-testid="totp-secret"]').textContent = enrolment.secret;
+    $<HTMLElement>('[data-testid="totp-enrol"]').hidden = false;
+    log('Authenticator app: scan the code, then enter the code it shows');
+  })();
+});
+
+$<HTMLFormElement>('[data-testid="totp-verify-form"]').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  const { code } = formValues(form);
+  void (async () => {
+    const res = await authed('/api/users/me/mfa/totp/verify', { method: 'POST', body: JSON.stringify({ code }) });
+    if (!res.ok) {
+      log(`Authenticator app: ${await messageOf(res)}`, true);
+      return;
+    }
+    const { recoveryCodes } = (await res.json()) as { recoveryCodes: string[] };
+    form.reset();
+    $<HTMLElement>('[data-testid="totp-enrol"]').hidden = true;
+    $('[data-testid="recovery-codes"]').textContent = recoveryCodes.join('\n');
+    $<HTMLElement>('[data-testid="recovery"]').hidden = false;
+    log('Authenticator app enabled: sign-in now asks for its code');
   })();
 });
 

@@ -1,5 +1,4 @@
 import type { Request, Response } from 'express';
-import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { AuthService, SigninResult } from '../services/auth.service';
 import type { PasskeyService } from '../services/mfa';
 import type { EmailService } from '../services/email';
@@ -94,8 +93,7 @@ export function createAuthController(
 
     passkeySignin: async (req: BodyRequest<PasskeySigninInput>, res: Response) => {
       const { refreshTokenTransport, response } = req.body;
-      // The schema admits what the library reads; its own type names the transports' values.
-      sendSignin(res, await auth.signinWithPasskey(response as AuthenticationResponseJSON, clientContext(req)), refreshTokenTransport);
+      sendSignin(res, await auth.signinWithPasskey(response, clientContext(req)), refreshTokenTransport);
     },
 
     refreshToken: async (req: BodyRequest<RefreshTokenInput>, res: Response) => {

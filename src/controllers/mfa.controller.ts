@@ -1,4 +1,3 @@
-import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Request, Response } from 'express';
 import type { PasskeyService, TotpService } from '../services/mfa';
 import type {
@@ -40,8 +39,7 @@ export function createMfaController(totp: TotpService, passkeys: PasskeyService)
 
     registerPasskey: async (req: BodyRequest<PasskeyRegisterInput>, res: Response) => {
       const { response, name } = req.body;
-      // The schema admits what the library reads; its own type names the transports' values.
-      const registered = await passkeys.register(caller(req).userId, { response: response as RegistrationResponseJSON, name }, clientContext(req));
+      const registered = await passkeys.register(caller(req).userId, { response: response, name }, clientContext(req));
       res.status(200).json(registered);
     },
 

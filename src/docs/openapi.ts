@@ -227,7 +227,7 @@ export function createOpenApiDocument() {
       },
       '/api/auth/signin/mfa': {
         post: {
-          tags: ['auth', 'second factors and passkeys'],
+          tags: ['auth'],
           summary: 'Second step of a sign-in: the authenticator code, or a recovery code',
           description:
             'Give the mfaToken of the sign-in reply and either code (6 digits, ±30 s) or recoveryCode. A code is ' +
@@ -242,7 +242,7 @@ export function createOpenApiDocument() {
       },
       '/api/auth/passkey/options': {
         post: {
-          tags: ['auth', 'second factors and passkeys'],
+          tags: ['auth'],
           summary: 'Options for a sign-in with a passkey',
           description:
             'Pass them to navigator.credentials.get() (PublicKeyCredential.parseRequestOptionsFromJSON, or ' +
@@ -255,7 +255,7 @@ export function createOpenApiDocument() {
       },
       '/api/auth/passkey': {
         post: {
-          tags: ['auth', 'second factors and passkeys'],
+          tags: ['auth'],
           summary: 'Sign in with a passkey',
           description:
             'The credential the browser returned (PublicKeyCredential.toJSON()). User verification is required; the ' +

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startMailbox, type Mailbox } from '../helpers/mailbox';
+import { codeAt } from '../helpers/totp';
 import { freePort, start, stopAll, waitFor, type Running } from '../helpers/process';
 
 // The demo page driven in headless Chromium against the real service and a real mongod.
@@ -36,6 +37,8 @@ describeBrowser('demo page in Chromium', () => {
   let dataDir: string;
   let browser: Browser;
   let base: string;
+  /** The same server by name: WebAuthn refuses IP addresses as relying-party ids. */
+  let localhost: string;
   let mailbox: Mailbox;
 
   beforeAll(async () => {
@@ -43,6 +46,7 @@ describeBrowser('demo page in Chromium', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'auth-api-demo-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
+    localhost = `http://localhost:${port}`;
     mailbox = await startMailbox();
     server = start({
       PORT: String(port),
@@ -50,6 +54,8 @@ describeBrowser('demo page in Chromium', () => {
       JWT_ACCESS_TTL: String(ACCESS_TTL_SECONDS),
       SMTP_URL: mailbox.url,
       APP_URL: `${base}/demo`,
+      WEBAUTHN_RP_ID: 'localhost',
+      WEBAUTHN_ORIGINS: localhost,
     });
     await waitFor(server, 'auth API listening');
     browser = await chromium.launch({
@@ -66,11 +72,11 @@ describeBrowser('demo page in Chromium', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function openDemo(): Promise<Page> {
+  async function openDemo(origin = base): Promise<Page> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(`${base}/demo/`);
+    await page.goto(`${origin}/demo/`);
     // The page's own script must run under the service's Content-Security-Policy.
     await page.waitForFunction(() => document.querySelector('[data-testid="whoami"]')?.textContent === 'Signed out.');
     expect(errors).toEqual([]);
@@ -87,12 +93,17 @@ describeBrowser('demo page in Chromium', () => {
     await page.getByText('Register: User was registered successfully!').waitFor();
   }
 
-  async function signIn(page: Page, username: string, cookie: boolean) {
+  async function signIn(page: Page, username: string, cookie: boolean, { wait = true } = {}) {
     await page.fill('[data-testid="signin-form"] [name=username]', username);
     await page.fill('[data-testid="signin-form"] [name=password]', 'demo-password');
     await page.setChecked('[data-testid="signin-form"] [name=cookie]', cookie);
     await page.click('[data-testid="signin-form"] button');
-    await page.getByText(`Signed in as ${username} (ROLE_USER)`).waitFor();
+    if (wait) await page.getByText(`Signed in as ${username} (ROLE_USER)`).waitFor();
+  }
+
+  async function signOut(page: Page) {
+    await page.click('[data-testid="signout"]');
+    await page.getByText('Signed out.').waitFor();
   }
 
   /** Clicks a board button and waits for its "Board <name>: <status>" log line. */
@@ -182,6 +193,80 @@ describeBrowser('demo page in Chromium', () => {
     await page.fill('[data-testid="signin-form"] [name=password]', 'brand-new-demo-pass');
     await page.click('[data-testid="signin-form"] button');
     await page.getByText('Signed in as forgetful (ROLE_USER)').waitFor();
+    await page.close();
+  });
+
+  it('adds a passkey, signs out, signs in with it and opens the user board (virtual authenticator)', async () => {
+    const page = await openDemo(localhost);
+    // Chromium's virtual authenticator, through the DevTools protocol: a platform
+    // authenticator with resident keys that verifies its user.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+
+    await register(page, 'passkey-user');
+    await signIn(page, 'passkey-user', true);
+    await page.fill('[data-testid="security-password"]', 'demo-password');
+    await page.fill('[data-testid="passkey-name"]', 'Virtual authenticator');
+    await page.click('[data-testid="passkey-add"]');
+    await page.getByText('Passkey added: Virtual authenticator').waitFor();
+    await page.locator('[data-testid="passkeys"] li', { hasText: 'Virtual authenticator (not used yet)' }).waitFor();
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0]).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
+
+    await signOut(page);
+    // No username: the authenticator offers the passkey it holds for this site.
+    await page.click('[data-testid="passkey-signin"]');
+    await page.getByText('Signed in as passkey-user (ROLE_USER)').waitFor();
+    expect(await board(page, 'user')).toBe('User Content.');
+    const { credentials: after } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(after[0]!.signCount).toBeGreaterThan(credentials[0]!.signCount);
+    expect(await logText(page)).not.toMatch(/Passkey sign-in:/);
+    await page.close();
+  });
+
+  it('enrols an authenticator app with the code the test computes, then signs in with a code', async () => {
+    const page = await openDemo();
+    await register(page, 'totp-user');
+    await signIn(page, 'totp-user', true);
+    await page.fill('[data-testid="security-password"]', 'demo-password');
+    await page.click('[data-testid="totp-start"]');
+    await page.locator('[data-testid="totp-enrol"]').waitFor({ state: 'visible' });
+    // The QR code is an image the page may show under the service's Content-Security-Policy.
+    expect(await page.locator('[data-testid="totp-qr"]').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    const secret = await page.locator('[data-testid="totp-secret"]').innerText();
+    await page.fill('[data-testid="totp-verify-form"] [name=code]', codeAt(secret, Date.now()));
+    await page.click('[data-testid="totp-verify-form"] button');
+    await page.getByText('Authenticator app enabled: sign-in now asks for its code').waitFor();
+    const codes = (await page.locator('[data-testid="recovery-codes"]').innerText()).split('\n');
+    expect(codes).toHaveLength(10);
+
+    await signOut(page);
+    await signIn(page, 'totp-user', true, { wait: false });
+    await page.getByText('Sign in: enter the code of your authenticator app').waitFor();
+    // The next time step's code: the enrolment used this one, and each is accepted once.
+    await page.fill('[data-testid="mfa-form"] [name=code]', codeAt(secret, Date.now() + 30_000));
+    await page.click('[data-testid="mfa-form"] button');
+    await page.getByText('Signed in as totp-user (ROLE_USER)').waitFor();
+    expect(await board(page, 'user')).toBe('User Content.');
+
+    // And with a recovery code.
+    await signOut(page);
+    await signIn(page, 'totp-user', false, { wait: false });
+    await page.getByText('Sign in: enter the code of your authenticator app').waitFor();
+    await page.fill('[data-testid="mfa-form"] [name=recoveryCode]', codes[0]!);
+    await page.click('[data-testid="mfa-form"] button');
+    await page.getByText('Signed in as totp-user (ROLE_USER)').waitFor();
     await page.close();
   });
 });

@@ -1,6 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import mongoose from 'mongoose';
+import { User } from '../../src/models/user.model';
+import { createUser } from '../helpers/factories';
 import { freePort, post, start, stopAll, waitFor } from '../helpers/process';
 
 // These tests run src/server.ts as a real process, the way `npm start` does, against an
@@ -65,5 +68,27 @@ describe('the server process', () => {
     expect(await server.exited).toBe(1);
     expect(server.output()).toMatch(/JWT_SECRET: .*32 characters/);
     expect(server.output()).toMatch(/MONGODB_URI: .*required in production/);
+  });
+
+  it('refuses to start in production without DATA_ENCRYPTION_KEY once a user has an authenticator app', async () => {
+    const user = await createUser();
+    const production = {
+      NODE_ENV: 'production',
+      PORT: String(await freePort()),
+      JWT_SECRET: 'p8Vq3xL0sK7wN2mZ5tR9yB4hD6jF1gC8aE0uI3oY7kQ',
+      // The database this test file writes to, as the service's own.
+      MONGODB_URI: `${process.env.TEST_MONGODB_URI!.replace(/\/?(\?|$)/, `/${mongoose.connection.name}$1`)}`,
+    };
+    // No factor yet: it starts (and says enrolment is off), then stops on SIGTERM.
+    const first = start(production);
+    await waitFor(first, 'auth API listening');
+    expect(first.output()).toContain('DATA_ENCRYPTION_KEY is not set: authenticator apps cannot be enrolled');
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    await User.updateOne({ _id: user.id }, { $set: { totp: { secret: 'v1.x.y.z', enabledAt: new Date(), lastStep: 0 } } });
+    const second = start(production);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain('DATA_ENCRYPTION_KEY is required: users have authenticator apps whose secrets it encrypts');
   });
 });

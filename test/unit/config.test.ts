@@ -173,6 +173,36 @@ describe('configuration', () => {
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['ADMIN_EMAIL', 'ADMIN_PASSWORD', 'ADMIN_USERNAME']);
   });
 
+  it('reads the data key as hex or base64, and the passkey settings, with defaults that work on localhost:PORT', () => {
+    const key = randomBytes(32);
+    const config = parseConfig({ PORT: '9090', DATA_ENCRYPTION_KEY: key.toString('hex'), DATA_ENCRYPTION_KEY_PREVIOUS: key.toString('base64') });
+    expect(config.mfa).toEqual({
+      encryptionKey: key.toString('base64'),
+      previousEncryptionKey: key.toString('base64'),
+      issuer: 'auth-api',
+      tokenTtlSeconds: 300,
+      maxAttempts: 5,
+    });
+    expect(config.webauthn).toEqual({ rpId: 'localhost', rpName: 'auth-api', origins: ['http://localhost:9090'], maxPasskeysPerUser: 10 });
+    expect(parseConfig({ DATA_ENCRYPTION_KEY: key.toString('base64url') }).mfa.encryptionKey).toBe(key.toString('base64'));
+    expect(parseConfig({}).mfa.encryptionKey).toBeUndefined();
+  });
+
+  it('refuses a data key that is not 32 bytes, and passkey origins outside the relying party', () => {
+    const problems = problemsOf({
+      DATA_ENCRYPTION_KEY: 'changeme',
+      DATA_ENCRYPTION_KEY_PREVIOUS: randomBytes(16).toString('hex'),
+      WEBAUTHN_RP_ID: 'example.com',
+      WEBAUTHN_ORIGINS: 'https://app.example.com,https://example.org',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^DATA_ENCRYPTION_KEY: must be 32 random bytes/),
+      expect.stringMatching(/^DATA_ENCRYPTION_KEY_PREVIOUS: must be 32 random bytes/),
+      'WEBAUTHN_ORIGINS: https://example.org is not on example.com (WEBAUTHN_RP_ID) or a subdomain of it; browsers would refuse its passkeys',
+    ]);
+    expect(problemsOf({ WEBAUTHN_RP_ID: 'https://example.com' })[0]).toMatch(/^WEBAUTHN_RP_ID: must be a host name/);
+  });
+
   it('keeps tests quiet by default', () => {
     expect(parseConfig({ NODE_ENV: 'test' }).logLevel).toBe('silent');
   });

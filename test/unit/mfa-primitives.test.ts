@@ -52,7 +52,7 @@ describe('secret box', () => {
     const box = createSecretBox(key);
     const parts = box.seal(plain, 'c').split('.');
     const body = Buffer.from(parts[3]!, 'base64url');
-    body[0] ^= 1;
+    body[0] = body[0]! ^ 1;
     parts[3] = body.toString('base64url');
     expect(() => box.open(parts.join('.'), 'c')).toThrow(expect.objectContaining({ code: 'SECRET_UNREADABLE' }));
   });
@@ -95,7 +95,7 @@ describe('one-time tokens', () => {
     const bytes = Buffer.from(token, 'base64url');
     for (const index of [0, 4, 20, 40, bytes.length - 1]) {
       const altered = Buffer.from(bytes);
-      altered[index] ^= 0x10;
+      altered[index] = altered[index]! ^ 0x10;
       expect(tokens.open(altered.toString('base64url'), 'passkey_signin')).toBeUndefined();
     }
     expect(tokens.open(token.slice(0, -2), 'passkey_signin')).toBeUndefined();
