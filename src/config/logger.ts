@@ -17,8 +17,15 @@ export const REDACTED_PATHS = [
   '*.accessToken',
   '*.refreshToken',
   '*.token',
+  '*.mfaToken',
+  '*.recoveryCode',
+  '*.recoveryCodes',
+  '*.secret',
   'body.password',
   'body.refreshToken',
+  'body.code',
+  'body.recoveryCode',
+  'body.mfaToken',
 ];
 
 export interface LoggerOptions {

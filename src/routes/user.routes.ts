@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { AccountController } from '../controllers/account.controller';
 import type { MfaController } from '../controllers/mfa.controller';
 import type { UserAdminController } from '../controllers/user-admin.controller';
@@ -25,6 +25,11 @@ import {
   totpStepUpSchema,
 } from '../validations/mfa.validation';
 
+/** `/passkeys/options` is its own path: other methods on it get its 405, not a 400 for a bad id. */
+const notOptions: RequestHandler = (req, _res, next) => {
+  next(req.params.passkeyId === 'options' ? 'route' : undefined);
+};
+
 export function userRoutes(account: AccountController, mfa: MfaController, admin: UserAdminController, guard: AuthMiddleware): Router {
   // Authentication per route rather than router-wide, so that an undeclared method gets its
   // 405 whether or not a token came with it.
@@ -48,8 +53,8 @@ export function userRoutes(account: AccountController, mfa: MfaController, admin
   me.post('/passkeys/options', signedIn, validate({ body: passkeyOptionsSchema }), mfa.passkeyOptions);
   me.post('/passkeys', signedIn, validate({ body: passkeyRegisterSchema }), mfa.registerPasskey);
   me.get('/passkeys', signedIn, validate({ query: listPasskeysQuery }), mfa.listPasskeys);
-  me.patch('/passkeys/:passkeyId', signedIn, validate({ params: passkeyIdParams, body: renamePasskeySchema }), mfa.renamePasskey);
-  me.delete('/passkeys/:passkeyId', signedIn, validate({ params: passkeyIdParams }), mfa.removePasskey);
+  me.patch('/passkeys/:passkeyId', notOptions, signedIn, validate({ params: passkeyIdParams, body: renamePasskeySchema }), mfa.renamePasskey);
+  me.delete('/passkeys/:passkeyId', notOptions, signedIn, validate({ params: passkeyIdParams }), mfa.removePasskey);
 
   const router = Router();
   router.use('/me', rejectOtherMethods(me));

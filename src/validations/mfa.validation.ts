@@ -28,53 +28,72 @@ function oneFactor<T extends { code?: string | undefined; recoveryCode?: string 
   }
 }
 
+/**
+ * The same rule for OpenAPI readers (and the fuzzer): the object rendered as a oneOf of two
+ * closed objects, one with `code` and one with `recoveryCode`, so a body with both (or none)
+ * matches neither.
+ */
+const ONE_FACTOR_OPENAPI = {
+  override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+    const { properties, required, ...rest } = jsonSchema as { properties: Record<string, unknown>; required?: string[] };
+    const { code, recoveryCode, ...common } = properties;
+    const branch = (name: string, schema: unknown) => ({
+      ...rest,
+      properties: { ...common, [name]: schema },
+      required: [...(required ?? []), name],
+    });
+    for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
+    jsonSchema.oneOf = [branch('code', code), branch('recoveryCode', recoveryCode)];
+  },
+};
+
 const mfaToken = base64url(200).meta({ description: 'From the sign-in reply whose mfaRequired is true' });
 
 export const signinMfaSchema = z
   .strictObject({ mfaToken, code: totpCode.optional(), recoveryCode: recoveryCode.optional(), refreshTokenTransport: transport })
-  .superRefine(oneFactor);
+  .superRefine(oneFactor)
+  .meta(ONE_FACTOR_OPENAPI);
 
 export const totpEnrolSchema = z.strictObject({ currentPassword: currentPasswordSchema });
 export const totpActivateSchema = z.strictObject({ code: totpCode });
 export const totpStepUpSchema = z
   .strictObject({ currentPassword: currentPasswordSchema, code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
-  .superRefine(oneFactor);
+  .superRefine(oneFactor)
+  .meta(ONE_FACTOR_OPENAPI);
 
 const passkeyName = z.string().trim().min(1, 'is required').max(64).meta({ example: 'My laptop' });
 
-const authenticatorAttachment = z.enum(['platform', 'cross-platform']).optional();
-const clientExtensionResults = z.record(z.string(), z.unknown()).default({});
+/** A credential as PublicKeyCredential.toJSON() writes it, around the ceremony's own `response`. */
+const credentialJSON = <T extends z.ZodRawShape>(response: T, made: string) =>
+  z
+    .object({
+      id: base64url(1400),
+      rawId: base64url(1400),
+      type: z.literal('public-key'),
+      response: z.object(response),
+      authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+      clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+    })
+    .meta({ description: `The browser's PublicKeyCredential.toJSON() (or @simplewebauthn/browser's ${made}())` });
 
-export const registrationResponseSchema = z
-  .object({
-    id: base64url(1400),
-    rawId: base64url(1400),
-    type: z.literal('public-key'),
-    response: z.object({
-      clientDataJSON: base64url(8_000),
-      attestationObject: base64url(64_000),
-      transports: z.array(z.string().max(32)).max(10).optional(),
-    }),
-    authenticatorAttachment,
-    clientExtensionResults,
-  })
-  .meta({ description: "The browser's PublicKeyCredential.toJSON() (or @simplewebauthn/browser's startRegistration())" });
+export const registrationResponseSchema = credentialJSON(
+  {
+    clientDataJSON: base64url(8_000),
+    attestationObject: base64url(64_000),
+    transports: z.array(z.string().max(32)).max(10).optional(),
+  },
+  'startRegistration',
+);
 
-export const authenticationResponseSchema = z
-  .object({
-    id: base64url(1400),
-    rawId: base64url(1400),
-    type: z.literal('public-key'),
-    response: z.object({
-      clientDataJSON: base64url(8_000),
-      authenticatorData: base64url(8_000),
-      signature: base64url(2_000),
-      userHandle: base64url(128).optional(),
-    }),
-    authenticatorAttachment,
-    clientExtensionResults,
-  })
-  .meta({ description: "The browser's PublicKeyCredential.toJSON() (or @simplewebauthn/browser's startAuthentication())" });
+export const authenticationResponseSchema = credentialJSON(
+  {
+    clientDataJSON: base64url(8_000),
+    authenticatorData: base64url(8_000),
+    signature: base64url(2_000),
+    userHandle: base64url(128).optional(),
+  },
+  'startAuthentication',
+);
 
 export const passkeyOptionsSchema = z.strictObject({ currentPassword: currentPasswordSchema });
 export const passkeyRegisterSchema = z.strictObject({ response: registrationResponseSchema, name: passkeyName.optional() });

@@ -46,3 +46,28 @@ export async function signIn(app: Parameters<typeof request>[0], user: Pick<Test
     .expect(200);
   return res.body as SignedIn;
 }
+
+/**
+ * A completed sign-in's reply, whichever way it went, for a plain user: the contract's
+ * fields, a token the user board takes, and the session's recorded method.
+ */
+export async function expectSignedIn(
+  app: Parameters<typeof request>[0],
+  res: { body: Record<string, unknown> },
+  user: TestUser,
+  method: string,
+): Promise<void> {
+  expect(res.body).toEqual({
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    roles: ['ROLE_USER'],
+    emailVerified: false,
+    accessToken: expect.any(String),
+    refreshToken: expect.any(String),
+  });
+  const token = res.body.accessToken as string;
+  await request(app).get('/api/test/user').set('x-access-token', token).expect(200);
+  const sessions = await request(app).get('/api/users/me/sessions').set('x-access-token', token).expect(200);
+  expect((sessions.body.sessions as { current: boolean; signInMethod: string }[]).find((s) => s.current)?.signInMethod).toBe(method);
+}

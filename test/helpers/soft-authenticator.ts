@@ -41,6 +41,16 @@ const FLAG_AT = 0x40;
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest();
 
+/** PublicKeyCredential.toJSON() around a ceremony's response. */
+const asJSON = <T>(credential: Credential, response: T) => ({
+  id: credential.id.toString('base64url'),
+  rawId: credential.id.toString('base64url'),
+  type: 'public-key' as const,
+  response,
+  authenticatorAttachment: 'platform' as const,
+  clientExtensionResults: {},
+});
+
 export class SoftAuthenticator {
   readonly credentials: Credential[] = [];
   /** The signature counter, shared by the credentials as many authenticators do. */
@@ -100,18 +110,11 @@ export class SoftAuthenticator {
       ]) as never,
     );
     this.credentials.push(credential);
-    return {
-      id: credential.id.toString('base64url'),
-      rawId: credential.id.toString('base64url'),
-      type: 'public-key' as const,
-      response: {
-        clientDataJSON: clientDataJSON.toString('base64url'),
-        attestationObject: Buffer.from(attestationObject).toString('base64url'),
-        transports: ['internal'],
-      },
-      authenticatorAttachment: 'platform' as const,
-      clientExtensionResults: {},
-    };
+    return asJSON(credential, {
+      clientDataJSON: clientDataJSON.toString('base64url'),
+      attestationObject: Buffer.from(attestationObject).toString('base64url'),
+      transports: ['internal'],
+    });
   }
 
   /** navigator.credentials.get() with a discoverable credential, then toJSON(). */
@@ -124,19 +127,12 @@ export class SoftAuthenticator {
       JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin: this.origin(overrides), crossOrigin: false }),
     );
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), credential.privateKey);
-    return {
-      id: credential.id.toString('base64url'),
-      rawId: credential.id.toString('base64url'),
-      type: 'public-key' as const,
-      response: {
-        clientDataJSON: clientDataJSON.toString('base64url'),
-        authenticatorData: authData.toString('base64url'),
-        signature: signature.toString('base64url'),
-        userHandle: credential.userHandle,
-      },
-      authenticatorAttachment: 'platform' as const,
-      clientExtensionResults: {},
-    };
+    return asJSON(credential, {
+      clientDataJSON: clientDataJSON.toString('base64url'),
+      authenticatorData: authData.toString('base64url'),
+      signature: signature.toString('base64url'),
+      userHandle: credential.userHandle,
+    });
   }
 
   private counterBytes() {

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { User } from '../../src/models/user.model';
 import { RefreshToken } from '../../src/models/refresh-token.model';
 import { buildApp, TEST_JWT_SECRET, type TestApp } from '../helpers/app';
-import { createUser, signIn, type TestUser } from '../helpers/factories';
+import { createUser, expectSignedIn, signIn, type TestUser } from '../helpers/factories';
 import { captureLogs } from '../helpers/logs';
 import { codeAt } from '../helpers/totp';
 
@@ -151,18 +151,7 @@ describe('sign-in with an authenticator app', () => {
     expect(await RefreshToken.countDocuments({ user: user.id })).toBe(1); // the enrolment's session only
 
     const res = await secondStep(t, { mfaToken: first.body.mfaToken, code: codeAt(secret, t.clock()) }).expect(200);
-    expect(res.body).toEqual({
-      id: user.id,
-      username: user.username,
-      email: user.email,
-      roles: ['ROLE_USER'],
-      emailVerified: false,
-      accessToken: expect.any(String),
-      refreshToken: expect.any(String),
-    });
-    await request(t.app).get('/api/test/user').set('x-access-token', res.body.accessToken).expect(200);
-    const sessions = await request(t.app).get('/api/users/me/sessions').set('x-access-token', res.body.accessToken).expect(200);
-    expect(sessions.body.sessions.find((s: { current: boolean }) => s.current).signInMethod).toBe('password+totp');
+    await expectSignedIn(t.app, res, user, 'password+totp');
 
     // The same token again: used up.
     const reuse = await secondStep(t, { mfaToken: first.body.mfaToken, code: codeAt(secret, t.clock() + STEP_MS) });

@@ -1,9 +1,10 @@
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { Passkey } from '../../src/models/passkey.model';
 import { RefreshToken } from '../../src/models/refresh-token.model';
 import { User } from '../../src/models/user.model';
 import { buildApp, type TestApp } from '../helpers/app';
-import { createUser, signIn, type TestUser } from '../helpers/factories';
+import { createUser, expectSignedIn, signIn, type TestUser } from '../helpers/factories';
 import { captureLogs } from '../helpers/logs';
 import { SoftAuthenticator } from '../helpers/soft-authenticator';
 
@@ -192,18 +193,7 @@ describe('sign-in with a passkey', () => {
     expect(options.allowCredentials ?? []).toEqual([]);
 
     const res = await passkeySignin(t, authenticator.get(options)).expect(200);
-    expect(res.body).toEqual({
-      id: user.id,
-      username: user.username,
-      email: user.email,
-      roles: ['ROLE_USER'],
-      emailVerified: false,
-      accessToken: expect.any(String),
-      refreshToken: expect.any(String),
-    });
-    await request(t.app).get('/api/test/user').set('x-access-token', res.body.accessToken).expect(200);
-    const sessions = await request(t.app).get('/api/users/me/sessions').set('x-access-token', res.body.accessToken).expect(200);
-    expect(sessions.body.sessions.find((s: { current: boolean }) => s.current).signInMethod).toBe('passkey');
+    await expectSignedIn(t.app, res, user, 'passkey');
     const stored = await Passkey.findOne({}).lean();
     expect(stored!.counter).toBe(1);
     expect(stored!.lastUsedAt).toEqual(expect.any(Date));
@@ -281,6 +271,44 @@ describe('sign-in with a passkey', () => {
     expect((await passkeySignin(t, { ...good, type: 'password' })).status).toBe(400);
   });
 });
+
+describe('passkey routes and queries', () => {
+  it('answers 405 for other methods on /passkeys/options, not a 400 for a bad id', async () => {
+    const t = buildApp();
+    const { accessToken } = await signIn(t.app, await createUser());
+    const res = await request(t.app).patch('/api/users/me/passkeys/options').set('x-access-token', accessToken).send({ name: 'x' });
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('POST');
+    expect((await request(t.app).delete('/api/users/me/passkeys/options').set('x-access-token', accessToken)).status).toBe(405);
+  });
+
+  it('finds a sign-in passkey by its unique credential id, and lists from the user index, among 20,000 passkeys', async () => {
+    const users = Array.from({ length: 2_000 }, () => new Types.ObjectId());
+    await Passkey.insertMany(
+      Array.from({ length: 20_000 }, (_, i) => ({
+        user: users[i % users.length],
+        credentialId: `cred-${i}`,
+        publicKey: Buffer.alloc(77),
+        counter: 0,
+        name: `Key ${i}`,
+      })),
+      { lean: true },
+    );
+    const byCredential = (await Passkey.findOne({ credentialId: 'cred-12345' }).explain('executionStats')) as unknown as Explained;
+    expect(JSON.stringify(byCredential.queryPlanner.winningPlan)).toContain('"indexName":"credentialId_1"');
+    expect(byCredential.executionStats.totalKeysExamined).toBe(1);
+
+    const list = (await Passkey.find({ user: users[7] }).sort({ _id: -1 }).limit(21).explain('executionStats')) as unknown as Explained;
+    expect(JSON.stringify(list.queryPlanner.winningPlan)).toContain('"indexName":"user_1__id_-1"');
+    expect(JSON.stringify(list.queryPlanner.winningPlan)).not.toContain('SORT"');
+    expect(list.executionStats.totalKeysExamined).toBe(10);
+  }, 60_000);
+});
+
+interface Explained {
+  executionStats: { totalKeysExamined: number };
+  queryPlanner: { winningPlan: unknown };
+}
 
 describe('passkeys and admins', () => {
   it("are removed by an admin's factor reset and by the user's deletion", async () => {

@@ -115,6 +115,14 @@ export function createPasskeyService(deps: PasskeyServiceDeps): PasskeyService {
     return challenge === undefined || opened === undefined ? undefined : { challenge, opened };
   }
 
+  /** What every ceremony must show: our challenge, an allowed page, our RP id, a verified user. */
+  const expected = (challenge: string) => ({
+    expectedChallenge: challenge,
+    expectedOrigin: origins,
+    expectedRPID: rpId,
+    requireUserVerification: true,
+  });
+
   return {
     async registrationOptions(userId, currentPassword, ctx) {
       const user = await User.findById(userId, { username: 1, password: 1, passkeyCount: 1, tokenVersion: 1 }).lean();
@@ -152,13 +160,7 @@ export function createPasskeyService(deps: PasskeyServiceDeps): PasskeyService {
 
       let verification;
       try {
-        verification = await verifyRegistrationResponse({
-          response,
-          expectedChallenge: ceremony.challenge,
-          expectedOrigin: origins,
-          expectedRPID: rpId,
-          requireUserVerification: true,
-        });
+        verification = await verifyRegistrationResponse({ response, ...expected(ceremony.challenge) });
       } catch (err) {
         throw invalidRegistration(err instanceof Error ? err.message : 'verification failed');
       }
@@ -255,16 +257,13 @@ export function createPasskeyService(deps: PasskeyServiceDeps): PasskeyService {
       try {
         verification = await verifyAuthenticationResponse({
           response,
-          expectedChallenge: ceremony.challenge,
-          expectedOrigin: origins,
-          expectedRPID: rpId,
+          ...expected(ceremony.challenge),
           credential: {
             id: passkey.credentialId,
             publicKey: new Uint8Array(passkey.publicKey.buffer),
             counter: passkey.counter,
             ...(passkey.transports ? { transports: passkey.transports } : {}),
           },
-          requireUserVerification: true,
         });
       } catch (err) {
         if (err instanceof Error && /counter/i.test(err.message)) {
