@@ -4,6 +4,7 @@ import mongoose from 'mongoose';
 import type { Config } from './config/config';
 import type { Logger } from './config/logger';
 import { createAccountController } from './controllers/account.controller';
+import { createAuditController } from './controllers/audit.controller';
 import { createAuthController } from './controllers/auth.controller';
 import { createHealthController } from './controllers/health.controller';
 import { createMfaController } from './controllers/mfa.controller';
@@ -16,6 +17,7 @@ import { requestLog } from './middlewares/request-log.middleware';
 import { inSequence } from './middlewares/sequence.middleware';
 import { corsForOrigins } from './middlewares/cors.middleware';
 import { securityHeaders } from './middlewares/security-headers.middleware';
+import { auditRoutes } from './routes/audit.routes';
 import { authRoutes } from './routes/auth.routes';
 import { boardRoutes } from './routes/board.routes';
 import { docsRoutes } from './routes/docs.routes';
@@ -66,12 +68,13 @@ export function createApp({ config, logger, clock = systemClock, services }: App
   app.use(
     '/api/users',
     userRoutes(
-      createAccountController(built.account, built.email),
+      createAccountController(built.account, built.email, built.audit),
       createMfaController(built.totp, built.passkeys),
       createUserAdminController(built.userAdmin, built.email),
       guard,
     ),
   );
+  app.use('/api/audit', auditRoutes(createAuditController(built.audit), guard));
   app.use('/api', docsRoutes());
   app.use('/health', healthRoutes(createHealthController(built.health)));
   // `extensions`: the links in mails open /demo/reset-password and the like.

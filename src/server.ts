@@ -87,10 +87,10 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  installShutdown(server, logger, embedded);
+  installShutdown(server, logger, embedded, () => services.auditWriter.flush());
 }
 
-function installShutdown(server: Server, logger: Logger, embedded: EmbeddedMongo | undefined): void {
+function installShutdown(server: Server, logger: Logger, embedded: EmbeddedMongo | undefined, flushAudit: () => Promise<void>): void {
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -105,6 +105,8 @@ function installShutdown(server: Server, logger: Logger, embedded: EmbeddedMongo
     server.close(() => {
       void (async () => {
         try {
+          // The last requests' audit events, before the connection goes.
+          await flushAudit();
           await disconnectDatabase();
           await closePasswordWorkers();
           await embedded?.stop();

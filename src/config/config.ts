@@ -189,6 +189,8 @@ const envSchema = z
     WEBAUTHN_RP_NAME: withDefault(z.string().trim().min(1).max(100), 'auth-api'),
     WEBAUTHN_ORIGINS: optional(listOf(originSchema).pipe(z.array(z.string()).min(1, 'must list at least one origin'))),
     MAX_PASSKEYS_PER_USER: withDefault(positiveInt(100), 10),
+    AUDIT_ENABLED: withDefault(z.enum(['true', 'false']), 'true').transform((value) => value === 'true'),
+    AUDIT_RETENTION_DAYS: withDefault(positiveInt(3650), 90),
   })
   .superRefine((env, ctx) => {
     // A secret that is set is used for real in any mode (a development service reachable on a
@@ -325,6 +327,11 @@ export interface Config {
     /** Wrong codes per pending sign-in (its mfaToken). */
     readonly maxAttempts: number;
   };
+  readonly audit: {
+    /** Security events stored in MongoDB (they are logged either way). */
+    readonly enabled: boolean;
+    readonly retentionDays: number;
+  };
   readonly webauthn: {
     readonly rpId: string;
     readonly rpName: string;
@@ -424,6 +431,7 @@ export function parseConfig(source: EnvInput): Config {
       tokenTtlSeconds: env.MFA_TOKEN_TTL_SECONDS,
       maxAttempts: env.MFA_MAX_ATTEMPTS,
     },
+    audit: { enabled: env.AUDIT_ENABLED, retentionDays: env.AUDIT_RETENTION_DAYS },
     webauthn: {
       rpId: env.WEBAUTHN_RP_ID,
       rpName: env.WEBAUTHN_RP_NAME,

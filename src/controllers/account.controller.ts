@@ -1,12 +1,20 @@
 import type { Request, Response } from 'express';
 import type { AccountService } from '../services/account.service';
+import type { AuditService } from '../services/audit';
+import type { ListActivityQuery } from '../validations/audit.validation';
 import type { EmailService } from '../services/email';
 import type { ChangeEmailInput, ChangePasswordInput, ListSessionsQuery } from '../validations/user.validation';
 import { setRefreshCookie } from './refresh-cookie';
 import { caller, clientContext } from './request-context';
 
-export function createAccountController(account: AccountService, email: EmailService) {
+export function createAccountController(account: AccountService, email: EmailService, audit: AuditService) {
   return {
+    activity: async (req: Request, res: Response) => {
+      // Parsed and defaulted by the validate middleware.
+      const page = req.query as unknown as ListActivityQuery;
+      res.status(200).json(await audit.list({ user: caller(req).userId }, page));
+    },
+
     sendVerification: async (req: Request, res: Response) => {
       await email.sendVerification(caller(req).userId, clientContext(req));
       res.status(200).json({ message: 'A verification link is on its way.' });
@@ -45,13 +53,13 @@ export function createAccountController(account: AccountService, email: EmailSer
     },
 
     revokeSession: async (req: Request<{ sessionId: string }>, res: Response) => {
-      await account.revokeSession(caller(req).userId, req.params.sessionId);
+      await account.revokeSession(caller(req).userId, req.params.sessionId, clientContext(req));
       res.status(200).json({ message: 'Session revoked.' });
     },
 
     revokeOtherSessions: async (req: Request, res: Response) => {
       const { userId, sessionId } = caller(req);
-      const revoked = await account.revokeOtherSessions(userId, sessionId);
+      const revoked = await account.revokeOtherSessions(userId, sessionId, clientContext(req));
       res.status(200).json({ message: 'Other sessions revoked.', revokedSessions: revoked });
     },
   };

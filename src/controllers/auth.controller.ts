@@ -115,7 +115,7 @@ export function createAuthController(
       const cookie = trustedCookie(req);
       const tokens = [req.body.refreshToken, cookie].filter((t): t is string => Boolean(t));
       if (cookie !== undefined) clearRefreshCookie(res);
-      await auth.signout(tokens);
+      await auth.signout(tokens, clientContext(req));
       res.status(200).json({ message: Messages.signedOut });
     },
 
@@ -140,7 +140,7 @@ export function createAuthController(
     },
 
     signoutEverywhere: async (req: Request, res: Response) => {
-      const revoked = await auth.signoutEverywhere(caller(req).userId);
+      const revoked = await auth.signoutEverywhere(caller(req).userId, clientContext(req));
       if (refreshCookie(req) !== undefined) clearRefreshCookie(res);
       res.status(200).json({ message: Messages.signedOut, revokedSessions: revoked });
     },

@@ -3,8 +3,17 @@ import type { Requester } from '../services/auth.service';
 import type { ClientContext } from '../services/session.service';
 import { AppError, Messages } from '../utils/app-error';
 
-/** Plain facts about the caller that services may record; services never see `req`. */
-export const clientContext = (req: Request): ClientContext => ({ ip: req.ip, userAgent: req.get('user-agent') });
+/**
+ * Plain facts about the caller that services may record; services never see `req`. The
+ * session is present only when an access token came with the request (absent keys, not
+ * undefined ones: events spread this over fields of their own).
+ */
+export const clientContext = (req: Request): ClientContext => ({
+  ip: req.ip,
+  userAgent: req.get('user-agent'),
+  requestId: req.id,
+  ...(req.auth?.sessionId ? { sessionId: req.auth.sessionId } : {}),
+});
 
 /** The verified caller; routes using this sit behind verifyToken. */
 export function caller(req: Request): NonNullable<Request['auth']> {

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { EmailService } from '../services/email';
 import type { UserAdminService } from '../services/user-admin.service';
-import type { ListUsersQuery, SetRolesInput } from '../validations/user.validation';
+import type { ListSessionsQuery, ListUsersQuery, SetRolesInput } from '../validations/user.validation';
 import { caller, clientContext } from './request-context';
 
 type UserRequest<Body = unknown> = Request<{ userId: string }, unknown, Body>;
@@ -32,6 +32,21 @@ export function createUserAdminController(admin: UserAdminService, email: EmailS
 
     enable: async (req: UserRequest, res: Response) => {
       res.status(200).json(await admin.setDisabled(caller(req).userId, req.params.userId, false, clientContext(req)));
+    },
+
+    sessions: async (req: UserRequest, res: Response) => {
+      // Parsed and defaulted by the validate middleware.
+      res.status(200).json(await admin.sessions(req.params.userId, req.query as unknown as ListSessionsQuery));
+    },
+
+    revokeSession: async (req: Request<{ userId: string; sessionId: string }>, res: Response) => {
+      await admin.revokeSession(caller(req).userId, req.params.userId, req.params.sessionId, clientContext(req));
+      res.status(200).json({ message: 'Session revoked.' });
+    },
+
+    revokeSessions: async (req: UserRequest, res: Response) => {
+      const revoked = await admin.revokeSessions(caller(req).userId, req.params.userId, clientContext(req));
+      res.status(200).json({ message: "The user's sessions were revoked.", revokedSessions: revoked });
     },
 
     resetFactors: async (req: UserRequest, res: Response) => {

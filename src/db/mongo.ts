@@ -3,6 +3,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Logger } from '../config/logger';
 import { ActionToken } from '../models/action-token.model';
+import { AuditEvent, AuditHour } from '../models/audit-event.model';
 import { Passkey } from '../models/passkey.model';
 import { RefreshToken } from '../models/refresh-token.model';
 import { Role } from '../models/role.model';
@@ -79,7 +80,7 @@ export async function connectDatabase(
 
 /** Builds every index (unique, TTL) before the service takes traffic. */
 export async function ensureIndexes(): Promise<void> {
-  await Promise.all([User, Role, RefreshToken, ActionToken, Passkey, SpentToken].map((model) => model.createIndexes()));
+  await Promise.all([User, Role, RefreshToken, ActionToken, Passkey, SpentToken, AuditEvent, AuditHour].map((model) => model.createIndexes()));
 }
 
 export async function disconnectDatabase(): Promise<void> {

@@ -8,6 +8,7 @@ import {
   signinSchema,
   signupSchema,
 } from '../validations/auth.validation';
+import { listActivityQuery, listAuditQuery, signinChartQuery } from '../validations/audit.validation';
 import {
   listPasskeysQuery,
   passkeyIdParams,
@@ -21,6 +22,8 @@ import {
   totpStepUpSchema,
 } from '../validations/mfa.validation';
 import {
+  auditPage,
+  signinChart,
   boardText,
   factorsResetReply,
   mfaRequiredReply,
@@ -49,6 +52,7 @@ import {
   sessionIdParams,
   setRolesSchema,
   userIdParams,
+  userSessionParams,
 } from '../validations/user.validation';
 
 // Built from the zod schemas that validate requests, so the document and the validation are
@@ -151,6 +155,7 @@ export function createOpenApiDocument() {
       { name: 'account' },
       { name: 'account recovery' },
       { name: 'admin' },
+      { name: 'audit' },
       { name: 'health' },
     ],
     paths: {
@@ -437,6 +442,17 @@ export function createOpenApiDocument() {
           responses: replies({ schema: revokedReply, description: 'Revoked' }, ...TOKEN_ERRORS),
         },
       },
+      '/api/users/me/activity': {
+        get: {
+          tags: ['account'],
+          summary: 'My recent security events (sign-ins, failures, changes to the account), newest first',
+          description: 'The audit trail of this account, a page at a time (kept AUDIT_RETENTION_DAYS, 90 days).',
+          operationId: 'myActivity',
+          security: accessToken,
+          requestParams: { query: listActivityQuery },
+          responses: replies({ schema: auditPage, description: 'Events' }, 400, ...TOKEN_ERRORS),
+        },
+      },
       '/api/users/me/sessions/{sessionId}': {
         delete: {
           tags: ['account'],
@@ -591,6 +607,47 @@ export function createOpenApiDocument() {
       },
       '/api/users/{userId}/disable': {
         post: userOp('Disable: no sign-in, sessions revoked (admin)', { operationId: 'disableUser' }, userView, 404, 409),
+      },
+      '/api/users/{userId}/sessions': {
+        get: userOp(
+          "The user's active sessions, most recently used first (admin)",
+          { operationId: 'listUserSessions', requestParams: { path: userIdParams, query: listSessionsQuery } },
+          sessionList,
+          404,
+        ),
+        delete: userOp("End every session of the user (admin)", { operationId: 'revokeUserSessions' }, revokedReply, 404),
+      },
+      '/api/users/{userId}/sessions/{sessionId}': {
+        delete: userOp(
+          'End one session of the user (admin)',
+          { operationId: 'revokeUserSession', requestParams: { path: userSessionParams } },
+          messageReply,
+          404,
+        ),
+      },
+      '/api/audit': {
+        get: {
+          tags: ['audit'],
+          summary: 'The audit trail (admin): security events, newest first, filtered and paginated',
+          description:
+            'Filters combine: user (events about that account), type, from (inclusive) and to (exclusive). Each ' +
+            'combination reads an index in order and stops at the page. Pass nextCursor as cursor, with the same filters.',
+          operationId: 'listAuditEvents',
+          security: accessToken,
+          requestParams: { query: listAuditQuery },
+          responses: replies({ schema: auditPage, description: 'Events' }, 400, ...TOKEN_ERRORS),
+        },
+      },
+      '/api/audit/signins': {
+        get: {
+          tags: ['audit'],
+          summary: 'Sign-ins, failed and throttled sign-ins per hour over the last day or week (admin)',
+          description: 'From hourly counts kept as the events are written: 24 or 168 buckets however many sign-ins there were.',
+          operationId: 'signinsPerHour',
+          security: accessToken,
+          requestParams: { query: signinChartQuery },
+          responses: replies({ schema: signinChart, description: 'Per hour' }, 400, ...TOKEN_ERRORS),
+        },
       },
       '/api/users/{userId}/mfa': {
         delete: userOp(

@@ -51,6 +51,7 @@ const userSchema = new Schema(
     recoveryCodes: { type: [String], default: undefined },
     // Registered passkeys, kept beside the user so that the cap is one conditional write.
     passkeyCount: { type: Number, default: 0 },
+    lastSigninAt: { type: Date },
   },
   { timestamps: true, versionKey: false },
 );

@@ -12,8 +12,10 @@ import {
   listUsersQuery,
   sessionIdParams,
   setRolesSchema,
+  userSessionParams,
   userIdParams,
 } from '../validations/user.validation';
+import { listActivityQuery } from '../validations/audit.validation';
 import {
   listPasskeysQuery,
   passkeyIdParams,
@@ -44,6 +46,7 @@ export function userRoutes(account: AccountController, mfa: MfaController, admin
   me.put('/email', signedIn, validate({ body: changeEmailSchema }), account.changeEmail);
   me.post('/verification-email', signedIn, account.sendVerification);
   me.get('/sessions', signedIn, validate({ query: listSessionsQuery }), account.sessions);
+  me.get('/activity', signedIn, validate({ query: listActivityQuery }), account.activity);
   me.delete('/sessions', signedIn, account.revokeOtherSessions);
   me.delete('/sessions/:sessionId', signedIn, validate({ params: sessionIdParams }), account.revokeSession);
   me.post('/mfa/totp', signedIn, validate({ body: totpEnrolSchema }), mfa.enrolTotp);
@@ -64,6 +67,9 @@ export function userRoutes(account: AccountController, mfa: MfaController, admin
   router.post('/:userId/disable', adminOnly, validate({ params: userIdParams }), admin.disable);
   router.post('/:userId/enable', adminOnly, validate({ params: userIdParams }), admin.enable);
   router.delete('/:userId', adminOnly, validate({ params: userIdParams }), admin.remove);
+  router.get('/:userId/sessions', adminOnly, validate({ params: userIdParams, query: listSessionsQuery }), admin.sessions);
+  router.delete('/:userId/sessions', adminOnly, validate({ params: userIdParams }), admin.revokeSessions);
+  router.delete('/:userId/sessions/:sessionId', adminOnly, validate({ params: userSessionParams }), admin.revokeSession);
   router.delete('/:userId/mfa', adminOnly, validate({ params: userIdParams }), admin.resetFactors);
   router.post('/:userId/password-reset', adminOnly, validate({ params: userIdParams }), admin.sendPasswordReset);
   return rejectOtherMethods(router);

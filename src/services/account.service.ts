@@ -29,8 +29,8 @@ export interface AccountService {
    */
   changePassword(userId: string, input: Omit<ChangePasswordInput, 'refreshTokenTransport'>, ctx: ClientContext): Promise<PasswordChanged>;
   sessions(userId: string, currentSessionId: string | undefined, page: { limit: number; cursor?: string | undefined }): Promise<SessionPage>;
-  revokeSession(userId: string, sessionId: string): Promise<void>;
-  revokeOtherSessions(userId: string, currentSessionId: string | undefined): Promise<number>;
+  revokeSession(userId: string, sessionId: string, ctx: ClientContext): Promise<void>;
+  revokeOtherSessions(userId: string, currentSessionId: string | undefined, ctx: ClientContext): Promise<number>;
 }
 
 export function createAccountService(deps: {
@@ -92,7 +92,15 @@ export function createAccountService(deps: {
     },
 
     sessions: (userId, currentSessionId, page) => sessions.list(userId, currentSessionId, page),
-    revokeSession: (userId, sessionId) => sessions.revoke(userId, sessionId),
-    revokeOtherSessions: (userId, currentSessionId) => sessions.revokeAll(userId, 'revoked_by_user', currentSessionId),
+    async revokeSession(userId, sessionId, ctx) {
+      await sessions.revoke(userId, sessionId);
+      events.record('session_revoked', { userId, ...ctx, detail: { revokedSession: sessionId } });
+    },
+
+    async revokeOtherSessions(userId, currentSessionId, ctx) {
+      const revoked = await sessions.revokeAll(userId, 'revoked_by_user', currentSessionId);
+      events.record('session_revoked', { userId, ...ctx, detail: { revokedSessions: revoked } });
+      return revoked;
+    },
   };
 }

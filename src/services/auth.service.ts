@@ -15,6 +15,7 @@ import { isThrottled, type PasswordAttempts } from './throttle';
 import type { TokenService } from './token.service';
 import type { UserService } from './user.service';
 import type { UserStateService } from './user-state.service';
+import type { Clock } from '../utils/clock';
 
 export interface SigninResult {
   id: string;
@@ -56,9 +57,9 @@ export interface AuthService {
   signinWithPasskey(response: AuthenticationResponseJSON, ctx: ClientContext): Promise<SigninResult>;
   refresh(refreshToken: string | undefined, ctx: ClientContext): Promise<RefreshResult>;
   /** Revokes the sessions of the tokens given (a body token and a cookie may differ). */
-  signout(refreshTokens: readonly string[]): Promise<void>;
+  signout(refreshTokens: readonly string[], ctx: ClientContext): Promise<void>;
   /** Revokes every session of the user; returns how many were active. */
-  signoutEverywhere(userId: string): Promise<number>;
+  signoutEverywhere(userId: string, ctx: ClientContext): Promise<number>;
 }
 
 export interface AuthServiceDeps {
@@ -77,6 +78,7 @@ export interface AuthServiceDeps {
   totp: TotpService;
   passkeys: PasskeyService;
   mfaTokenTtlSeconds: number;
+  clock: Clock;
 }
 
 const requireAdmin = () => new AppError(403, 'FORBIDDEN', Messages.requireRole('Admin'));
@@ -98,7 +100,7 @@ interface SigningInUser {
 }
 
 export function createAuthService(deps: AuthServiceDeps): AuthService {
-  const { users, roles, passwords, policy, tokens, sessions, userState, attempts, events, email, oneTimeTokens, totp, passkeys } = deps;
+  const { users, roles, passwords, policy, tokens, sessions, userState, attempts, events, email, oneTimeTokens, totp, passkeys, clock } = deps;
 
   /** Checked once the user proved who they are, so that the reply tells nothing to someone guessing. */
   function assertMayEnter(user: SigningInUser): void {
@@ -110,8 +112,15 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
 
   /** The session and the reply of a completed sign-in; `alongside` runs beside the session's start. */
   async function enter(user: SigningInUser, method: SigninMethod, ctx: ClientContext, alongside?: Promise<void>): Promise<SigninResult> {
-    const [roleNames, session] = await Promise.all([roles.authorities(user.roles), sessions.start(user._id, ctx, { method }), alongside]);
+    const [roleNames, session] = await Promise.all([
+      roles.authorities(user.roles),
+      sessions.start(user._id, ctx, { method }),
+      alongside,
+      // Beside the session's insert, so it adds no round trip: the admin console's "last sign-in".
+      User.updateOne({ _id: user._id }, { $set: { lastSigninAt: new Date(clock()) } }),
+    ]);
     const userId = user._id.toString();
+    events.record('signin_succeeded', { userId, username: user.username, ...ctx, sessionId: session.sessionId, detail: { method } });
     return {
       id: userId,
       username: user.username,
@@ -148,6 +157,9 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         roleIds,
         ip: ctx.ip,
       });
+      // An admin who granted roles is the actor; otherwise the new user is.
+      const grantedBy = requested.some((name) => name !== DEFAULT_ROLE) ? requester?.userId : undefined;
+      events.record('user_registered', { userId: id, username: input.username, actorId: grantedBy, ...ctx, detail: { roles: requested } });
       // The verification mail goes out in the background: the contract's reply does not wait
       // for an SMTP round trip, and a failure is logged (the user can ask for another).
       email.welcome({ _id: new Types.ObjectId(id), username: input.username, email: input.email }, ctx);
@@ -220,13 +232,16 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       };
     },
 
-    async signout(refreshTokens) {
+    async signout(refreshTokens, ctx) {
       if (refreshTokens.length === 0) throw refreshRequired();
-      await Promise.all([...new Set(refreshTokens)].map((token) => sessions.revokeByToken(token)));
+      const ended = await Promise.all([...new Set(refreshTokens)].map((token) => sessions.revokeByToken(token)));
+      for (const session of ended) if (session) events.record('signed_out', { ...ctx, ...session });
     },
 
-    signoutEverywhere(userId) {
-      return sessions.revokeAll(userId, 'signout_all');
+    async signoutEverywhere(userId, ctx) {
+      const revoked = await sessions.revokeAll(userId, 'signout_all');
+      events.record('signed_out_everywhere', { userId, ...ctx, detail: { revokedSessions: revoked } });
+      return revoked;
     },
   };
 }

@@ -46,8 +46,9 @@ export async function bootstrapData(
     policy.check(initialAdmin.password, initialAdmin, 'ADMIN_PASSWORD');
     // create() checks the name before hashing and the unique index decides any race with
     // another instance starting at the same moment.
-    await users.create({ ...initialAdmin, roleIds, emailVerified: true });
+    const { id } = await users.create({ ...initialAdmin, roleIds, emailVerified: true });
     logger.info({ username }, 'initial admin created');
+    events.record('admin_created', { userId: id, username });
     return;
   } catch (err) {
     if (!(err instanceof AppError && err.code === 'USERNAME_TAKEN')) {

@@ -3,6 +3,7 @@ import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { Clock } from '../utils/clock';
 import { createAccountService } from './account.service';
+import { createAuditService, createAuditWriter } from './audit';
 import { createAuthService } from './auth.service';
 import { createCurrentPasswordCheck } from './current-password';
 import { createActionTokens, createConsoleMailer, createDisabledMailer, createEmailService, createSmtpMailer, type Mailer } from './email';
@@ -62,7 +63,8 @@ export function createServices({ config, clock, logger, connection, mailer = cre
     ipv6PrefixLength: config.throttle.ipv6PrefixLength,
   });
   const policy = createPasswordPolicy(config.passwordMinLength);
-  const events = createSecurityEvents(logger);
+  const auditWriter = createAuditWriter({ logger, retentionDays: config.audit.retentionDays });
+  const events = createSecurityEvents(logger, config.audit.enabled ? { writer: auditWriter, clock } : undefined);
   const tokens = createTokenService({
     secret: config.jwt.secret,
     accessTtlSeconds: config.jwt.accessTtlSeconds,
@@ -134,6 +136,7 @@ export function createServices({ config, clock, logger, connection, mailer = cre
     totp,
     passkeys,
     mfaTokenTtlSeconds: config.mfa.tokenTtlSeconds,
+    clock,
   });
   const account = createAccountService({
     users,
@@ -163,6 +166,8 @@ export function createServices({ config, clock, logger, connection, mailer = cre
     userAdmin,
     totp,
     passkeys,
+    audit: createAuditService(clock),
+    auditWriter,
     credentialRequestThrottle,
     tokenRequestThrottle,
     health,

@@ -1,38 +1,11 @@
+import { Types } from 'mongoose';
 import type { Logger } from '../config/logger';
+import { SECURITY_EVENTS, type SecurityEventType } from '../config/security-events';
+import type { AuditActorKind } from '../models/audit-event.model';
+import type { Clock } from '../utils/clock';
+import type { AuditWriter } from './audit/writer';
 
-/** What the security log records; each type is one `event` value in the log. */
-export const SECURITY_EVENTS = {
-  signin_failed: { level: 'warn', text: 'security: sign-in failed' },
-  signin_throttled: { level: 'warn', text: 'security: sign-in refused by a limit' },
-  refresh_token_reuse: { level: 'warn', text: 'security: a superseded refresh token was presented; the session is revoked' },
-  password_changed: { level: 'info', text: 'security: password changed; every session signed out' },
-  roles_changed: { level: 'info', text: 'security: roles changed' },
-  user_disabled: { level: 'info', text: 'security: user disabled' },
-  user_enabled: { level: 'info', text: 'security: user enabled' },
-  user_deleted: { level: 'info', text: 'security: user deleted' },
-  admin_restored: { level: 'warn', text: 'security: no active admin was left; the configured admin got the role back' },
-  password_reset_requested: { level: 'info', text: 'security: password reset mail sent' },
-  password_reset: { level: 'info', text: 'security: password reset through a mailed link; every session signed out' },
-  email_verified: { level: 'info', text: 'security: email address verified' },
-  email_change_requested: { level: 'info', text: 'security: email change asked for; confirmation mailed to the new address' },
-  email_changed: { level: 'info', text: 'security: email address changed' },
-  mfa_enabled: { level: 'info', text: 'security: authenticator app (TOTP) enabled' },
-  mfa_disabled: { level: 'info', text: 'security: authenticator app (TOTP) removed' },
-  mfa_failed: { level: 'warn', text: 'security: a wrong authenticator or recovery code' },
-  mfa_throttled: { level: 'warn', text: 'security: second-factor attempts refused by a limit' },
-  recovery_code_used: { level: 'warn', text: 'security: a recovery code was used' },
-  recovery_codes_regenerated: { level: 'info', text: 'security: new recovery codes; the old ones are void' },
-  mfa_reset: { level: 'warn', text: "security: an admin removed the user's second factors and passkeys" },
-  passkey_added: { level: 'info', text: 'security: passkey registered' },
-  passkey_removed: { level: 'info', text: 'security: passkey removed' },
-  passkey_failed: { level: 'warn', text: 'security: a passkey sign-in was refused' },
-  passkey_counter_regression: {
-    level: 'warn',
-    text: "security: a passkey's signature counter went back (a cloned authenticator?); refused",
-  },
-} as const;
-
-export type SecurityEventType = keyof typeof SECURITY_EVENTS;
+export { SECURITY_EVENTS, type SecurityEventType };
 
 /** Who and where; ids as strings. Never a password, token, code or cookie. */
 export interface SecurityEventFields {
@@ -44,6 +17,7 @@ export interface SecurityEventFields {
   sessionId?: string | undefined;
   ip?: string | undefined;
   userAgent?: string | undefined;
+  requestId?: string | undefined;
   /** A small, secret-free detail: a reason, a code, roles. */
   detail?: Record<string, string | number | boolean | string[]>;
 }
@@ -52,12 +26,45 @@ export interface SecurityEvents {
   record(type: SecurityEventType, fields: SecurityEventFields): void;
 }
 
-/** Security events as structured log lines: `{"event": "signin_failed", "username": ..., ...}`. */
-export function createSecurityEvents(logger: Logger): SecurityEvents {
+/** Done by the service itself, not by a user or an admin. */
+const SYSTEM_EVENTS: ReadonlySet<SecurityEventType> = new Set(['admin_created', 'admin_restored']);
+const MAX_USER_AGENT = 256;
+
+const objectId = (id: string | undefined) => (id !== undefined && Types.ObjectId.isValid(id) ? new Types.ObjectId(id) : undefined);
+
+function actorOf(type: SecurityEventType, fields: SecurityEventFields): { kind: AuditActorKind; id?: Types.ObjectId } {
+  if (SYSTEM_EVENTS.has(type)) return { kind: 'system' };
+  const admin = objectId(fields.actorId);
+  if (admin) return { kind: 'admin', id: admin };
+  const user = objectId(fields.userId);
+  return user ? { kind: 'user', id: user } : { kind: 'user' };
+}
+
+/**
+ * Security events as structured log lines (`{"event": "signin_failed", "username": ..., ...}`)
+ * and, with an audit writer, as documents of the audit trail (services/audit).
+ */
+export function createSecurityEvents(logger: Logger, audit?: { writer: AuditWriter; clock: Clock }): SecurityEvents {
   return {
     record(type, fields) {
       const { level, text } = SECURITY_EVENTS[type];
       logger[level]({ event: type, ...fields }, text);
+      if (!audit) return;
+      const { userId, username, sessionId, ip, userAgent, requestId, detail } = fields;
+      const user = objectId(userId);
+      const session = objectId(sessionId);
+      audit.writer.write({
+        at: new Date(audit.clock()),
+        type,
+        actor: actorOf(type, fields),
+        ...(user ? { user } : {}),
+        ...(username !== undefined ? { username } : {}),
+        ...(ip !== undefined ? { ip } : {}),
+        ...(userAgent !== undefined ? { userAgent: userAgent.slice(0, MAX_USER_AGENT) } : {}),
+        ...(session ? { sessionId: session } : {}),
+        ...(requestId !== undefined ? { requestId } : {}),
+        ...(detail !== undefined ? { detail } : {}),
+      });
     },
   };
 }

@@ -11,6 +11,9 @@ import type { UserStateService } from './user-state.service';
 export interface ClientContext {
   ip?: string | undefined;
   userAgent?: string | undefined;
+  /** For the audit trail: the request, and the session of its access token if any. */
+  requestId?: string;
+  sessionId?: string;
 }
 
 export interface SessionView {
@@ -43,6 +46,7 @@ export type RevokeReason =
   | 'signout_all'
   | 'reuse'
   | 'revoked_by_user'
+  | 'revoked_by_admin'
   | 'password_change'
   | 'password_reset'
   | 'disabled'
@@ -56,8 +60,8 @@ export interface SessionService {
   start(userId: Types.ObjectId, ctx: ClientContext, options?: { method?: SigninMethod; session?: ClientSession }): Promise<IssuedRefreshToken>;
   /** Exchanges a refresh token for a new one in the same session (403 AppErrors otherwise). */
   rotate(refreshToken: string, ctx: ClientContext): Promise<IssuedRefreshToken & { userId: string; tokenVersion: number }>;
-  /** Revokes the session a refresh token belongs to; unknown or revoked tokens are a no-op. */
-  revokeByToken(refreshToken: string): Promise<void>;
+  /** Revokes the session a refresh token belongs to, and says which; unknown or revoked tokens are a no-op. */
+  revokeByToken(refreshToken: string): Promise<{ userId: string; sessionId: string } | undefined>;
   /** Active sessions, most recently used first, a page at a time. */
   list(userId: string, currentSessionId: string | undefined, page: { limit: number; cursor?: string | undefined }): Promise<SessionPage>;
   /** 404 unless `sessionId` is one of the user's sessions. */
@@ -263,10 +267,12 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     },
 
     async revokeByToken(refreshToken) {
-      await RefreshToken.updateOne(
+      const revoked = await RefreshToken.findOneAndUpdate(
         { ...byHash(tokens.hashRefreshToken(refreshToken)), revokedAt: null },
         { $set: { revokedAt: new Date(clock()), revokedReason: 'signout' } },
-      );
+        { projection: { user: 1 } },
+      ).lean();
+      return revoked ? { userId: revoked.user.toString(), sessionId: revoked._id.toString() } : undefined;
     },
 
     async list(userId, currentSessionId, { limit, cursor }) {

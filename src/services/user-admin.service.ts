@@ -6,7 +6,7 @@ import type { ListUsersQuery } from '../validations/user.validation';
 import type { PasskeyService } from './mfa';
 import type { RoleService } from './role.service';
 import type { SecurityEvents } from './security-events';
-import type { ClientContext, SessionService } from './session.service';
+import type { ClientContext, SessionPage, SessionService } from './session.service';
 import { userNotFound, type UserPage, type UserService, type UserView } from './user.service';
 import type { UserStateService } from './user-state.service';
 
@@ -27,6 +27,11 @@ export interface UserAdminService {
    * account's own endpoints, which ask for the password and a code.
    */
   resetFactors(actorId: string, userId: string, ctx: ClientContext): Promise<{ passkeysRemoved: number; totpRemoved: boolean }>;
+  /** The user's active sessions, most recently used first; 404 for no such user. */
+  sessions(userId: string, page: { limit: number; cursor?: string | undefined }): Promise<SessionPage>;
+  /** Ends one session of the user (404 when it is not theirs), or all of them. */
+  revokeSession(actorId: string, userId: string, sessionId: string, ctx: ClientContext): Promise<void>;
+  revokeSessions(actorId: string, userId: string, ctx: ClientContext): Promise<number>;
 }
 
 // Admins may not lock themselves out, and nobody may remove the last active admin: with none
@@ -141,6 +146,23 @@ export function createUserAdminService(deps: {
       if (!found) throw userNotFound();
       userState.invalidate(userId);
       events.record('user_deleted', { userId, actorId, ...ctx });
+    },
+
+    async sessions(userId, page) {
+      if (!(await User.exists({ _id: userId }))) throw userNotFound();
+      return sessions.list(userId, undefined, page);
+    },
+
+    async revokeSession(actorId, userId, sessionId, ctx) {
+      await sessions.revoke(userId, sessionId);
+      events.record('session_revoked', { userId, actorId, ...ctx, detail: { revokedSession: sessionId } });
+    },
+
+    async revokeSessions(actorId, userId, ctx) {
+      if (!(await User.exists({ _id: userId }))) throw userNotFound();
+      const revoked = await sessions.revokeAll(userId, 'revoked_by_admin');
+      events.record('session_revoked', { userId, actorId, ...ctx, detail: { revokedSessions: revoked } });
+      return revoked;
     },
 
     async resetFactors(actorId, userId, ctx) {

@@ -27,6 +27,7 @@ export interface UserView {
   emailVerified: boolean;
   /** Second factors and passkeys: whether they exist, never what they are. */
   mfa: { totp: boolean; recoveryCodesLeft: number; passkeys: number };
+  lastSigninAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -69,6 +70,7 @@ type LeanUser = {
   totp?: { enabledAt?: Date | null } | null;
   recoveryCodes?: string[] | null;
   passkeyCount?: number | null;
+  lastSigninAt?: Date | null;
 };
 
 const VIEW_FIELDS = {
@@ -82,6 +84,7 @@ const VIEW_FIELDS = {
   'totp.enabledAt': 1,
   recoveryCodes: 1,
   passkeyCount: 1,
+  lastSigninAt: 1,
 } as const;
 
 /** The first string after every string that starts with `prefix`. */
@@ -103,6 +106,7 @@ async function toViews(users: LeanUser[], roles: RoleService): Promise<UserView[
       recoveryCodesLeft: u.recoveryCodes?.length ?? 0,
       passkeys: u.passkeyCount ?? 0,
     },
+    lastSigninAt: u.lastSigninAt ?? null,
     createdAt: u.createdAt,
     updatedAt: u.updatedAt,
   }));

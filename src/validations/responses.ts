@@ -77,6 +77,7 @@ export const userView = z
         passkeys: z.number().int().meta({ description: 'Passkeys registered' }),
       })
       .meta({ example: { totp: false, recoveryCodesLeft: 0, passkeys: 0 } }),
+    lastSigninAt: dateTime.nullable().meta({ description: 'The last completed sign-in (any method); null before the first' }),
     createdAt: dateTime,
     updatedAt: dateTime,
   })
@@ -174,3 +175,44 @@ export const webauthnOptions = z
 export const factorsResetReply = z
   .object({ message: z.string(), totpRemoved: z.boolean(), passkeysRemoved: z.number().int() })
   .meta({ id: 'FactorsReset' });
+
+export const auditEventView = z
+  .object({
+    id: z.string(),
+    at: dateTime,
+    type: z.string().meta({ example: 'signin_failed' }),
+    actor: z.object({
+      kind: z.enum(['user', 'admin', 'system']),
+      id: z.string().nullable().meta({ description: 'The user or admin who acted; null for the system, or a sign-in on an unknown name' }),
+    }),
+    userId: z.string().nullable().meta({ description: 'The account the event is about' }),
+    username: z.string().nullable().meta({ description: 'The name tried, on sign-in events' }),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    sessionId: z.string().nullable(),
+    requestId: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()).meta({ description: 'Reasons, roles, counts: never a secret', example: { reason: 'wrong_password' } }),
+  })
+  .meta({ id: 'AuditEvent' });
+
+export const auditPage = z
+  .object({
+    events: z.array(auditEventView),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page (same filters); null on the last page' }),
+  })
+  .meta({ id: 'AuditPage' });
+
+export const signinChart = z
+  .object({
+    from: dateTime,
+    to: dateTime,
+    hours: z.array(
+      z.object({
+        hour: dateTime.meta({ description: 'Start of the hour (UTC)' }),
+        signins: z.number().int(),
+        failed: z.number().int(),
+        throttled: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'SigninsPerHour' });

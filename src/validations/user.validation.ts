@@ -11,6 +11,7 @@ const objectId = z
 
 export const userIdParams = z.strictObject({ userId: objectId });
 export const sessionIdParams = z.strictObject({ sessionId: objectId });
+export const userSessionParams = z.strictObject({ userId: objectId, sessionId: objectId });
 
 export const currentPasswordSchema = z.string().min(1, 'is required').max(1024);
 

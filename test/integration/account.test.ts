@@ -21,6 +21,7 @@ describe('GET /api/users/me', () => {
       disabled: false,
       emailVerified: false,
       mfa: { totp: false, recoveryCodesLeft: 0, passkeys: 0 },
+      lastSigninAt: expect.any(String),
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
