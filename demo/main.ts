@@ -2,15 +2,15 @@
 // for. The access token is kept in memory only; the refresh token either in memory (body
 // transport) or, by default, in an HttpOnly cookie the page cannot read.
 
-interface Session {
-  username: string;
-  roles: string[];
-  accessToken: string;
-  /** Only with body transport; with the cookie, the browser holds it. */
-  refreshToken?: string;
-}
+import { ApiClient, messageOf, type Session, type SigninOutcome } from './client';
 
-let session: Session | undefined;
+const client = new ApiClient((ok, message) => {
+  if (ok) log(message);
+  else {
+    log(`Refresh failed: ${message}`, true);
+    render();
+  }
+});
 /** Between the password and the code of an account with an authenticator app. */
 let pendingMfa: { mfaToken: string; cookie: boolean } | undefined;
 
@@ -27,22 +27,6 @@ function log(text: string, error = false): void {
   $('[data-testid="log"]').prepend(item);
 }
 
-async function api(path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (init.body !== undefined) headers.set('Content-Type', 'application/json');
-  if (session) headers.set('x-access-token', session.accessToken);
-  return fetch(path, { ...init, headers, credentials: 'same-origin' });
-}
-
-async function messageOf(res: Response): Promise<string> {
-  const type = res.headers.get('content-type') ?? '';
-  if (type.includes('application/json')) {
-    const body = (await res.json()) as { message?: string };
-    return body.message ?? res.statusText;
-  }
-  return res.text();
-}
-
 function tokenExpiry(token: string): number | undefined {
   try {
     const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: number };
@@ -53,48 +37,23 @@ function tokenExpiry(token: string): number | undefined {
 }
 
 function render(): void {
+  const session = client.session;
   $('[data-testid="whoami"]').textContent = session
     ? `Signed in as ${session.username} (${session.roles.join(', ')})`
     : 'Signed out.';
 }
 
 setInterval(() => {
-  const exp = session ? tokenExpiry(session.accessToken) : undefined;
+  const exp = client.session ? tokenExpiry(client.session.accessToken) : undefined;
   $('[data-testid="expires"]').textContent = exp === undefined ? '–' : `${Math.max(0, Math.round(exp - Date.now() / 1000))} s`;
 }, 250);
 
-/** What the SPA clients do on a 401: get a new access token, then retry once. */
-async function refresh(): Promise<boolean> {
-  if (!session) return false;
-  const body = session.refreshToken ? { refreshToken: session.refreshToken } : {};
-  const res = await api('/api/auth/refreshtoken', { method: 'POST', body: JSON.stringify(body) });
-  if (!res.ok) {
-    log(`Refresh failed: ${await messageOf(res)}`, true);
-    session = undefined;
-    render();
-    return false;
-  }
-  const tokens = (await res.json()) as { accessToken: string; refreshToken?: string };
-  session = { ...session, accessToken: tokens.accessToken, ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}) };
-  log('Access token refreshed');
-  return true;
-}
-
-/** A call with the access token; on a 401, one refresh and one retry. */
-async function authed(path: string, init: RequestInit = {}): Promise<Response> {
-  let res = await api(path, init);
-  if (res.status === 401 && session) {
-    log(`${path}: 401 (${await messageOf(res)}), refreshing`);
-    if (await refresh()) res = await api(path, init);
-  }
-  return res;
-}
-
 async function openBoard(board: string): Promise<void> {
-  let res = await api(`/api/test/${board}`);
-  if (res.status === 401 && session) {
+  let res = await client.request(`/api/test/${board}`);
+  // What the SPA clients do on a 401: get a new access token, then retry once.
+  if (res.status === 401 && client.session) {
     log(`Board ${board}: 401 (${await messageOf(res)}), refreshing`);
-    if (await refresh()) res = await api(`/api/test/${board}`);
+    if (await client.refresh()) res = await client.request(`/api/test/${board}`);
   }
   const text = await messageOf(res);
   $('[data-testid="board"]').textContent = res.ok ? text : `${res.status}: ${text}`;
@@ -109,7 +68,7 @@ $<HTMLFormElement>('[data-testid="register-form"]').addEventListener('submit', (
   event.preventDefault();
   const { username, email, password } = formValues(event.currentTarget as HTMLFormElement);
   void (async () => {
-    const res = await api('/api/auth/signup', { method: 'POST', body: JSON.stringify({ username, email, password }) });
+    const res = await client.request('/api/auth/signup', { method: 'POST', body: JSON.stringify({ username, email, password }) });
     log(`Register: ${await messageOf(res)}`, !res.ok);
   })();
 });
@@ -120,32 +79,29 @@ $<HTMLFormElement>('[data-testid="signin-form"]').addEventListener('submit', (ev
   const { username, password } = formValues(form);
   const cookie = (form.elements.namedItem('cookie') as HTMLInputElement).checked;
   void (async () => {
-    session = undefined;
-    const res = await api('/api/auth/signin', {
-      method: 'POST',
-      body: JSON.stringify({ username, password, refreshTokenTransport: cookie ? 'cookie' : 'body' }),
-    });
-    if (!res.ok) {
-      log(`Sign in: ${await messageOf(res)}`, true);
-      return;
-    }
-    const body = (await res.json()) as Session | { mfaRequired: true; mfaToken: string };
-    if ('mfaRequired' in body) {
-      // No token yet: the sign-in continues with a code.
-      pendingMfa = { mfaToken: body.mfaToken, cookie };
+    const outcome = await client.signIn(username ?? '', password ?? '', cookie ? 'cookie' : 'body');
+    if (outcome.kind === 'mfa') {
+      pendingMfa = { mfaToken: outcome.mfaToken, cookie };
       $<HTMLFormElement>('[data-testid="mfa-form"]').hidden = false;
       log('Sign in: enter the code of your authenticator app');
       return;
     }
-    signedIn(body, cookie ? 'in an HttpOnly cookie' : 'in memory');
+    signedIn(outcome, cookie, 'Sign in');
   })();
 });
 
-function signedIn(body: Session, how: string): void {
-  session = body;
+const how = (cookie: boolean) => (cookie ? 'in an HttpOnly cookie' : 'in memory');
+
+function signedIn(outcome: SigninOutcome, cookie: boolean, step: string): void {
+  if (outcome.kind !== 'signed-in') {
+    log(`${step}: ${outcome.kind === 'refused' ? outcome.message : 'a code is needed'}`, true);
+    render();
+    return;
+  }
+  const session: Session = outcome.session;
   pendingMfa = undefined;
   $<HTMLFormElement>('[data-testid="mfa-form"]').hidden = true;
-  log(`Signed in as ${body.username}; refresh token ${how}`);
+  log(`Signed in as ${session.username}; refresh token ${how(cookie)}`);
   render();
 }
 
@@ -159,17 +115,9 @@ $<HTMLFormElement>('[data-testid="mfa-form"]').addEventListener('submit', (event
       return;
     }
     const { mfaToken, cookie } = pendingMfa;
-    const factor = code ? { code } : { recoveryCode };
-    const res = await api('/api/auth/signin/mfa', {
-      method: 'POST',
-      body: JSON.stringify({ mfaToken, ...factor, refreshTokenTransport: cookie ? 'cookie' : 'body' }),
-    });
-    if (!res.ok) {
-      log(`Code: ${await messageOf(res)}`, true);
-      return;
-    }
-    form.reset();
-    signedIn((await res.json()) as Session, cookie ? 'in an HttpOnly cookie' : 'in memory');
+    const outcome = await client.completeMfa(mfaToken, code ? { code } : { recoveryCode: recoveryCode ?? '' }, cookie ? 'cookie' : 'body');
+    if (outcome.kind === 'signed-in') form.reset();
+    signedIn(outcome, cookie, 'Code');
   })();
 });
 
@@ -177,30 +125,15 @@ const cookieWanted = () => $<HTMLInputElement>('[data-testid="signin-form"] [nam
 
 $('[data-testid="passkey-signin"]').addEventListener('click', () => {
   void (async () => {
-    session = undefined;
-    try {
-      const options = await api('/api/auth/passkey/options', { method: 'POST' });
-      if (!options.ok) throw new Error(await messageOf(options));
-      const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON((await options.json()) as PublicKeyCredentialRequestOptionsJSON);
-      const credential = (await navigator.credentials.get({ publicKey })) as PublicKeyCredential | null;
-      if (!credential) throw new Error('no passkey was chosen');
-      const cookie = cookieWanted();
-      const res = await api('/api/auth/passkey', {
-        method: 'POST',
-        body: JSON.stringify({ response: credential.toJSON() as unknown, refreshTokenTransport: cookie ? 'cookie' : 'body' }),
-      });
-      if (!res.ok) throw new Error(await messageOf(res));
-      signedIn((await res.json()) as Session, cookie ? 'in an HttpOnly cookie' : 'in memory');
-    } catch (err) {
-      log(`Passkey sign-in: ${err instanceof Error ? err.message : String(err)}`, true);
-    }
+    const cookie = cookieWanted();
+    signedIn(await client.signInWithPasskey(cookie ? 'cookie' : 'body'), cookie, 'Passkey sign-in');
   })();
 });
 
 const securityPassword = () => $<HTMLInputElement>('[data-testid="security-password"]').value;
 
 async function listPasskeys(): Promise<void> {
-  const res = await authed('/api/users/me/passkeys');
+  const res = await client.authed('/api/users/me/passkeys');
   if (!res.ok) {
     log(`Passkeys: ${await messageOf(res)}`, true);
     return;
@@ -219,7 +152,7 @@ async function listPasskeys(): Promise<void> {
 $('[data-testid="passkey-add"]').addEventListener('click', () => {
   void (async () => {
     try {
-      const options = await authed('/api/users/me/passkeys/options', {
+      const options = await client.authed('/api/users/me/passkeys/options', {
         method: 'POST',
         body: JSON.stringify({ currentPassword: securityPassword() }),
       });
@@ -228,7 +161,7 @@ $('[data-testid="passkey-add"]').addEventListener('click', () => {
       const credential = (await navigator.credentials.create({ publicKey })) as PublicKeyCredential | null;
       if (!credential) throw new Error('the browser made no passkey');
       const name = $<HTMLInputElement>('[data-testid="passkey-name"]').value.trim() || undefined;
-      const res = await authed('/api/users/me/passkeys', { method: 'POST', body: JSON.stringify({ response: credential.toJSON() as unknown, name }) });
+      const res = await client.authed('/api/users/me/passkeys', { method: 'POST', body: JSON.stringify({ response: credential.toJSON() as unknown, name }) });
       if (!res.ok) throw new Error(await messageOf(res));
       log(`Passkey added: ${((await res.json()) as { name: string }).name}`);
       await listPasskeys();
@@ -242,7 +175,7 @@ $('[data-testid="passkey-list"]').addEventListener('click', () => void listPassk
 
 $('[data-testid="totp-start"]').addEventListener('click', () => {
   void (async () => {
-    const res = await authed('/api/users/me/mfa/totp', { method: 'POST', body: JSON.stringify({ currentPassword: securityPassword() }) });
+    const res = await client.authed('/api/users/me/mfa/totp', { method: 'POST', body: JSON.stringify({ currentPassword: securityPassword() }) });
     if (!res.ok) {
       log(`Authenticator app: ${await messageOf(res)}`, true);
       return;
@@ -260,7 +193,7 @@ $<HTMLFormElement>('[data-testid="totp-verify-form"]').addEventListener('submit'
   const form = event.currentTarget as HTMLFormElement;
   const { code } = formValues(form);
   void (async () => {
-    const res = await authed('/api/users/me/mfa/totp/verify', { method: 'POST', body: JSON.stringify({ code }) });
+    const res = await client.authed('/api/users/me/mfa/totp/verify', { method: 'POST', body: JSON.stringify({ code }) });
     if (!res.ok) {
       log(`Authenticator app: ${await messageOf(res)}`, true);
       return;
@@ -278,7 +211,7 @@ $<HTMLFormElement>('[data-testid="forgot-form"]').addEventListener('submit', (ev
   event.preventDefault();
   const { email } = formValues(event.currentTarget as HTMLFormElement);
   void (async () => {
-    const res = await api('/api/auth/forgot-password', { method: 'POST', body: JSON.stringify({ email }) });
+    const res = await client.request('/api/auth/forgot-password', { method: 'POST', body: JSON.stringify({ email }) });
     log(`Forgot password: ${await messageOf(res)}`, !res.ok);
   })();
 });
@@ -289,10 +222,8 @@ for (const button of document.querySelectorAll<HTMLButtonElement>('[data-board]'
 
 $('[data-testid="signout"]').addEventListener('click', () => {
   void (async () => {
-    const body = session?.refreshToken ? { refreshToken: session.refreshToken } : {};
-    const res = await api('/api/auth/signout', { method: 'POST', body: JSON.stringify(body) });
+    const res = await client.signOut();
     log(`Sign out: ${await messageOf(res)}`, !res.ok);
-    session = undefined;
     render();
   })();
 });

@@ -6,7 +6,7 @@
  *   BENCH_DURATION (5): seconds per measurement
  *   BENCH_MIXED_SECONDS (60): the mixed-load memory scenario; 0 skips it
  *   BENCH_ONLY: comma-separated scenario keys (reference is always measured):
- *     user, admin, refresh, signin, flood, propagation, mixed, scale
+ *     user, admin, refresh, signin, audit, flood, propagation, mixed, scale
  *   BENCH_SCALE_USERS (1000000): users inserted for the scale scenario
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -187,6 +187,13 @@ async function main() {
         stdio: ['ignore', 'ignore', 'inherit'],
       }),
     );
+    // A fourth instance that stores no audit events (AUDIT_ENABLED=false): the audit scenario
+    // compares the default instance's sign-ins and refreshes against it.
+    const quietPort = await freePort();
+    if (enabled('audit')) {
+      children.push(spawn(process.execPath, start, { env: serviceEnv(quietPort, { AUDIT_ENABLED: 'false' }), stdio: ['ignore', 'ignore', 'inherit'] }));
+    }
+    const quiet = `http://127.0.0.1:${quietPort}`;
     const svc = `http://127.0.0.1:${svcPort}`;
     const other = `http://127.0.0.1:${otherPort}`;
     const fair = `http://127.0.0.1:${fairPort}`;
@@ -196,6 +203,7 @@ async function main() {
       waitHttp(`${svc}/health/ready`),
       waitHttp(`${other}/health/ready`),
       waitHttp(`${fair}/health/ready`),
+      ...(enabled('audit') ? [waitHttp(`${quiet}/health/ready`)] : []),
     ]);
 
     const call = async (base: string, method: string, route: string, body?: unknown, token?: string) => {
@@ -313,6 +321,23 @@ async function main() {
         add('POST /api/auth/signin, one hashing thread', single, Number.NaN);
         add('POST /api/auth/signin, default start command', storm, storm.rps / single.rps);
         add('GET /api/test/all during the sign-in storm', publicDuringStorm, Number.NaN);
+      }
+      if (enabled('audit')) {
+        // The same load on the instance that stores events and on the one that does not,
+        // in the order A B B A, so that drift weighs on both alike.
+        const refreshOn = (base: string) =>
+          cannon({ url: `${base}/api/auth/refreshtoken`, method: 'POST', headers: json, body: JSON.stringify({ refreshToken: user.refreshToken }) });
+        const signinOn = (base: string) => cannon({ url: `${base}/api/auth/signin`, method: 'POST', connections: 16, headers: json, body: signinBody });
+        for (const [name, load] of [
+          ['refresh', refreshOn],
+          ['signin', signinOn],
+        ] as const) {
+          const a1 = await load(svc);
+          const b1 = await load(quiet);
+          const b2 = await load(quiet);
+          const a2 = await load(svc);
+          add(`audit: ${name}, events stored (vs AUDIT_ENABLED=false)`, a1, (a1.rps + a2.rps) / (b1.rps + b2.rps));
+        }
       }
     }
 
@@ -572,6 +597,8 @@ async function main() {
       'POST /api/auth/refreshtoken': (r) => `<= 2 DB round trips/request: ${r.extra.toFixed(2)} ${Number(r.extra.toFixed(2)) <= 2 ? 'met' : 'NOT met'}`,
       'POST /api/auth/signin, default start command': (r) => `>= 1.6x one thread: ${r.ratio >= 1.6 ? 'met' : 'NOT met'}`,
       'GET /api/test/all during the sign-in storm': (r) => `p99 <= 50 ms: ${r.p99 <= 50 ? 'met' : 'NOT met'}`,
+      'audit: refresh, events stored (vs AUDIT_ENABLED=false)': (r) => `>= 0.95: ${r.ratio >= 0.95 ? 'met' : 'NOT met'}`,
+      'audit: signin, events stored (vs AUDIT_ENABLED=false)': (r) => `>= 0.95: ${r.ratio >= 0.95 ? 'met' : 'NOT met'}`,
     };
     const lines = [
       `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; ` +

@@ -34,8 +34,9 @@ export interface AppDeps {
   services?: Services;
 }
 
-// Built by `npm run build` (scripts/build-demo.mjs); the same path from src/ and from dist/.
+// Built by `npm run build` (scripts/build-demo.mjs); the same paths from src/ and from dist/.
 const DEMO_DIR = path.resolve(__dirname, '..', 'dist', 'demo');
+const ADMIN_DIR = path.resolve(__dirname, '..', 'dist', 'admin');
 
 /** The HTTP application. It neither listens nor connects: server.ts and the tests do that. */
 export function createApp({ config, logger, clock = systemClock, services }: AppDeps): Express {
@@ -79,8 +80,11 @@ export function createApp({ config, logger, clock = systemClock, services }: App
   app.use('/health', healthRoutes(createHealthController(built.health)));
   // `extensions`: the links in mails open /demo/reset-password and the like.
   app.use('/demo', express.static(DEMO_DIR, { fallthrough: true, extensions: ['html'] }));
+  // The admin console: a page like the demo; what it shows comes from the admin API, which
+  // checks the role on every call.
+  app.use('/admin', express.static(ADMIN_DIR, { fallthrough: true }));
   app.get('/', (_req, res) => {
-    res.json({ message: 'Welcome to the auth API. Sign up at POST /api/auth/signup.', docs: '/api/docs', demo: '/demo/' });
+    res.json({ message: 'Welcome to the auth API. Sign up at POST /api/auth/signup.', docs: '/api/docs', demo: '/demo/', admin: '/admin/' });
   });
   rejectOtherMethods(app.router);
 

@@ -11,7 +11,8 @@ import helmet from 'helmet';
  * origin-agent cluster, DNS prefetch, download options, ...) govern how a browser treats a
  * *document*; on a JSON reply they only add bytes and work to every request.
  *
- * The HTML pages (Swagger UI at /api/docs, the demo at /demo) get helmet's full default set.
+ * The HTML pages (Swagger UI at /api/docs, the demo at /demo, the admin console at /admin)
+ * get helmet's full default set.
  */
 export function securityHeaders(): RequestHandler {
   // helmet decides the API headers; they do not depend on the request, so they are taken
@@ -65,5 +66,5 @@ function headersSetBy(middleware: RequestHandler): [string, string][] {
 }
 
 function isPage(path: string): boolean {
-  return path.startsWith('/demo') || path === '/api/docs' || path.startsWith('/api/docs/');
+  return path.startsWith('/demo') || path.startsWith('/admin') || path === '/api/docs' || path.startsWith('/api/docs/');
 }

@@ -115,8 +115,9 @@ export function createUserAdminService(deps: {
       const found = keepsAdmin ? await apply() : await keepingAnAdmin(target, apply);
       if (!found) throw userNotFound();
       userState.invalidate(userId);
-      events.record('roles_changed', { userId, actorId, ...ctx, detail: { roles: requested } });
-      return users.get(userId);
+      const view = await users.get(userId);
+      events.record('roles_changed', { userId, username: view.username, actorId, ...ctx, detail: { roles: requested } });
+      return view;
     },
 
     async setDisabled(actorId, userId, disabled, ctx) {
@@ -131,8 +132,9 @@ export function createUserAdminService(deps: {
       const found = disabled ? await keepingAnAdmin(target, apply) : await atomically(connection, apply);
       if (!found) throw userNotFound();
       userState.invalidate(userId);
-      events.record(disabled ? 'user_disabled' : 'user_enabled', { userId, actorId, ...ctx });
-      return users.get(userId);
+      const view = await users.get(userId);
+      events.record(disabled ? 'user_disabled' : 'user_enabled', { userId, username: view.username, actorId, ...ctx });
+      return view;
     },
 
     async remove(actorId, userId, ctx) {

@@ -23,7 +23,7 @@ export const errorReply = z
 export const messageReply = z.object({ message: z.string() }).meta({ id: 'Message' });
 
 export const welcomeReply = z
-  .object({ message: z.string(), docs: z.string(), demo: z.string() })
+  .object({ message: z.string(), docs: z.string(), demo: z.string(), admin: z.string() })
   .meta({ id: 'Welcome' });
 
 export const signinReply = z
@@ -186,7 +186,7 @@ export const auditEventView = z
       id: z.string().nullable().meta({ description: 'The user or admin who acted; null for the system, or a sign-in on an unknown name' }),
     }),
     userId: z.string().nullable().meta({ description: 'The account the event is about' }),
-    username: z.string().nullable().meta({ description: 'The name tried, on sign-in events' }),
+    username: z.string().nullable().meta({ description: "The name tried (sign-in events), or the account's name when the event was recorded" }),
     ip: z.string().nullable(),
     userAgent: z.string().nullable(),
     sessionId: z.string().nullable(),

@@ -12,7 +12,7 @@ describe('HTTP behaviour', () => {
     const { app } = buildApp();
     const res = await request(app).get('/');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ message: expect.any(String), docs: '/api/docs', demo: '/demo/' });
+    expect(res.body).toEqual({ message: expect.any(String), docs: '/api/docs', demo: '/demo/', admin: '/admin/' });
   });
 
   it('replies 400 JSON to malformed JSON', async () => {
