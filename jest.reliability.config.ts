@@ -7,6 +7,7 @@ const config: Config = {
   roots: ['<rootDir>/test/reliability'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  globalSetup: '<rootDir>/test/reliability/global-setup.ts',
   // The default reporter, then one plain closing line that CI reads (see the reporter).
   reporters: ['default', '<rootDir>/scripts/jest-closing-line.cjs'],
   testTimeout: 300_000,

@@ -22,7 +22,7 @@ interface AuditEvent {
   at: string;
   type: string;
   actor: { kind: string; id: string | null };
-  userId: string | null;
+  userId?: string;
   username: string | null;
   ip: string | null;
   detail: Record<string, unknown>;

@@ -17,6 +17,7 @@ import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { MongoClient, ObjectId } from 'mongodb';
 import { MongoMemoryServer } from 'mongodb-memory-server';
+import { findMongod } from '../src/db/mongod-binary';
 
 const ROOT = path.resolve(__dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -125,7 +126,12 @@ async function main() {
   if (!existsSync(path.join(ROOT, 'dist/server.js'))) throw new Error('run `npm run build` first');
   const start = startCommand();
   const children: ChildProcess[] = [];
-  const mongod = await MongoMemoryServer.create({ instance: { storageEngine: 'wiredTiger' } });
+  const binary = await findMongod({ systemBinary: process.env.MONGOMS_SYSTEM_BINARY, progress: log });
+  log(`mongod ${binary.version} from ${binary.source}`);
+  const mongod = await MongoMemoryServer.create({
+    instance: { storageEngine: 'wiredTiger' },
+    binary: { systemBinary: binary.path, version: binary.version },
+  });
   try {
     // The reference runs with npm start's node flags too (heap settings), so that both sides
     // have the same process setup; only the app differs.

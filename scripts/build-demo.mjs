@@ -2,7 +2,7 @@
 // (dist/admin). Each page's TypeScript is bundled by esbuild into one ES module (they share
 // demo/client.ts); `npm run typecheck` type-checks them (demo/ and admin/ tsconfigs). HTML
 // and CSS are copied as they are.
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -32,3 +32,6 @@ for (const [page, files] of Object.entries(copies)) {
   mkdirSync(path.join(dist, page), { recursive: true });
   for (const file of files) copyFileSync(path.join(root, page, file), path.join(dist, page, file));
 }
+
+// The last step of `npm run build`: when the build was complete (see scripts/ensure-built.mjs).
+writeFileSync(path.join(dist, '.build-stamp'), `${new Date().toISOString()}\n`);

@@ -54,7 +54,7 @@ export function createApp({ config, logger, clock = systemClock, services }: App
 
   // One layer for what every request goes through (see inSequence).
   const accessLog = requestLog(logger, { behindProxy: config.trustProxy !== false });
-  app.use(inSequence(accessLog, securityHeaders(), corsForOrigins(config.corsOrigins)));
+  app.use(inSequence(accessLog, securityHeaders(), corsForOrigins(config.corsOrigins, logger)));
 
   // The boards first: they are the hot path, and every router tried before them costs a
   // path match on each of their requests.

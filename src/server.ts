@@ -32,7 +32,8 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger({
     level: config.logLevel,
-    pretty: config.env === 'development' && process.stdout.isTTY,
+    // Readable lines in a terminal, JSON lines for everything else (log shippers, files).
+    pretty: (config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty',
   });
   if (config.jwt.secretIsEphemeral) {
     logger.warn('JWT_SECRET is not set: using a random secret for this process; tokens will not survive a restart');
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   let embedded: EmbeddedMongo | undefined;
   let uri = config.mongo.uri;
   if (uri === undefined) {
-    embedded = await startEmbeddedMongo(config.mongo.embeddedDataDir, logger);
+    embedded = await startEmbeddedMongo(config.mongo.embeddedDataDir, logger, config.mongo.systemBinary);
     uri = embedded.uri;
   }
   await connectDatabase(uri, logger, { maxPoolSize: config.mongo.maxPoolSize });

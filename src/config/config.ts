@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import dotenv from 'dotenv';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { PASSWORD_MIN_LENGTH, emailSchema, passwordSchema, usernameSchema } from '../validations/fields';
 
@@ -65,6 +66,28 @@ const originSchema = z.string().refine((value) => {
  * can forge it), `true`, a hop count, or a comma-separated list of proxy addresses/subnets
  * (`loopback`, `10.0.0.0/8`, ...).
  */
+/** What proxy-addr (Express's `trust proxy`) accepts in a list: its names, addresses and subnets. */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isProxyEntry = (entry: string) => PROXY_NAMES.has(entry) || ipaddr.isValid(entry) || isCidr(entry);
+function isCidr(entry: string): boolean {
+  try {
+    ipaddr.parseCIDR(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const trustProxySchema = z
+  .string()
+  .refine((raw) => {
+    const value = raw.trim();
+    if (value === 'true' || value === 'false' || /^\d+$/.test(value)) return true;
+    const entries = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+    return entries.length > 0 && entries.every(isProxyEntry);
+  }, 'must be false, true, a hop count (1), or comma-separated proxy addresses or subnets (loopback, 10.0.0.0/8, 192.168.1.5)')
+  .transform(parseTrustProxy);
+
 function parseTrustProxy(raw: string): boolean | number | string[] {
   const value = raw.trim();
   if (value === 'false') return false;
@@ -122,6 +145,8 @@ const envSchema = z
       z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
     ),
     MONGODB_DATA_DIR: withDefault(z.string(), '.data'),
+    // mongodb-memory-server's own variable: the mongod the embedded database runs.
+    MONGOMS_SYSTEM_BINARY: optional(z.string()),
     MONGODB_MAX_POOL_SIZE: withDefault(positiveInt(10_000), 10),
     JWT_SECRET: optional(z.string()),
     JWT_ACCESS_TTL: withDefault(positiveInt(7 * 24 * 3600), 3600),
@@ -151,7 +176,10 @@ const envSchema = z
     HTTP_REQUEST_TIMEOUT_MS: withDefault(positiveInt(3_600_000), 30_000),
     HTTP_HEADERS_TIMEOUT_MS: withDefault(positiveInt(3_600_000), 10_000),
     HTTP_MAX_CONNECTIONS: withDefault(positiveInt(1_000_000), 2_000),
-    TRUST_PROXY: withDefault(z.string(), 'false').transform(parseTrustProxy),
+    TRUST_PROXY: withDefault(z.string(), 'false').pipe(trustProxySchema),
+    // pretty: one readable line per entry (pino-pretty); json: one JSON object per line, for
+    // log shippers. Unset: pretty when stdout is a terminal, JSON otherwise.
+    LOG_FORMAT: optional(z.enum(['pretty', 'json'])),
     EMAIL_VERIFICATION: withDefault(z.enum(['off', 'optional', 'required']), 'optional'),
     SMTP_URL: optional(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')),
     MAIL_FROM: withDefault(z.string().min(3).max(320), 'auth-api <no-reply@localhost>'),
@@ -255,6 +283,16 @@ const envSchema = z
 
 export type EnvInput = Record<string, string | undefined>;
 
+/** Never echoed in a configuration error: secrets, and URLs that may carry credentials. */
+const SECRET_VARIABLES = new Set([
+  'JWT_SECRET',
+  'ADMIN_PASSWORD',
+  'DATA_ENCRYPTION_KEY',
+  'DATA_ENCRYPTION_KEY_PREVIOUS',
+  'MONGODB_URI',
+  'SMTP_URL',
+]);
+
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly port: number;
@@ -262,6 +300,8 @@ export interface Config {
     /** Undefined means: start an embedded mongod (never in production). */
     readonly uri: string | undefined;
     readonly embeddedDataDir: string;
+    /** The mongod of the embedded database, when given (see db/mongod-binary). */
+    readonly systemBinary: string | undefined;
     readonly maxPoolSize: number;
   };
   readonly jwt: {
@@ -283,6 +323,8 @@ export interface Config {
     | { readonly username: string; readonly email: string; readonly password: string }
     | undefined;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Undefined: decided by whether stdout is a terminal (see server.ts). */
+  readonly logFormat: 'pretty' | 'json' | undefined;
   readonly throttle: {
     readonly signinMaxFailures: number;
     readonly windowSeconds: number;
@@ -361,12 +403,18 @@ function deepFreeze<T>(value: T): T {
  * Every problem is reported at once so an operator can fix them in one go.
  */
 export function parseConfig(source: EnvInput): Config {
-  const result = envSchema.safeParse(source);
+  const result = envSchema.safeParse(source, { reportInput: true });
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const variable = issue.path.length > 0 ? issue.path.join('.') : '(environment)';
-        return `${variable}: ${issue.message}`;
+        // The value is echoed so that a typo shows ("got '8O80'"), except for variables that
+        // hold secrets or credentials.
+        // The input the issue saw, or the raw variable when that was coerced (a number).
+        const input = (issue as { input?: unknown }).input;
+        const given = typeof input === 'string' ? input : typeof input === 'number' ? source[variable] : undefined;
+        const echo = typeof given === 'string' && !SECRET_VARIABLES.has(variable) ? ` (got ${JSON.stringify(given.slice(0, 100))})` : '';
+        return `${variable}: ${issue.message}${echo}`;
       }),
     );
   }
@@ -375,7 +423,12 @@ export function parseConfig(source: EnvInput): Config {
   return deepFreeze({
     env: env.NODE_ENV,
     port: env.PORT,
-    mongo: { uri: env.MONGODB_URI, embeddedDataDir: env.MONGODB_DATA_DIR, maxPoolSize: env.MONGODB_MAX_POOL_SIZE },
+    mongo: {
+      uri: env.MONGODB_URI,
+      embeddedDataDir: env.MONGODB_DATA_DIR,
+      systemBinary: env.MONGOMS_SYSTEM_BINARY,
+      maxPoolSize: env.MONGODB_MAX_POOL_SIZE,
+    },
     jwt: {
       secret: env.JWT_SECRET ?? randomBytes(48).toString('base64url'),
       secretIsEphemeral,
@@ -397,6 +450,7 @@ export function parseConfig(source: EnvInput): Config {
         ? { username: env.ADMIN_USERNAME, email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }
         : undefined,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    logFormat: env.LOG_FORMAT,
     throttle: {
       signinMaxFailures: env.SIGNIN_MAX_FAILURES,
       windowSeconds: env.AUTH_RATE_WINDOW_SECONDS,

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Logger } from '../config/logger';
+import { findMongod } from './mongod-binary';
 import { ActionToken } from '../models/action-token.model';
 import { AuditEvent, AuditHour } from '../models/audit-event.model';
 import { Passkey } from '../models/passkey.model';
@@ -17,15 +18,19 @@ export interface EmbeddedMongo {
 
 /**
  * Development convenience: a real mongod managed by mongodb-memory-server, with its files in
- * `dataDir` so that accounts survive a restart. Loaded lazily: production never needs it.
+ * `dataDir` so that accounts survive a restart. The binary is found by findMongod (which
+ * fetches one when needed). Loaded lazily: production never needs it, nor has it installed.
  */
-export async function startEmbeddedMongo(dataDir: string, logger: Logger): Promise<EmbeddedMongo> {
+export async function startEmbeddedMongo(dataDir: string, logger: Logger, systemBinary?: string): Promise<EmbeddedMongo> {
   const dbPath = path.resolve(dataDir);
   await mkdir(dbPath, { recursive: true });
+  logger.info({ dbPath }, 'no MONGODB_URI set: starting an embedded mongod');
+  const binary = await findMongod({ systemBinary, progress: (message) => logger.info(message) });
+  logger.info({ mongod: binary.path, version: binary.version }, `mongod ${binary.version} from ${binary.source}`);
   const { MongoMemoryServer } = await import('mongodb-memory-server');
-  logger.info({ dbPath }, 'no MONGODB_URI set: starting an embedded mongod (first start may download it)');
   const server = await MongoMemoryServer.create({
     instance: { dbPath, storageEngine: 'wiredTiger' },
+    binary: { systemBinary: binary.path, version: binary.version },
   });
   logger.info({ dbPath }, 'embedded mongod is running; its data is kept in this folder');
   return {

@@ -34,7 +34,10 @@ export function securityHeaders(): RequestHandler {
     }),
   );
   forApi.push(['Cache-Control', 'no-store']);
-  const forPages = helmet();
+  // upgrade-insecure-requests off: a service reached over plain HTTP on another host (a
+  // development VM, a LAN address) would have every asset of its pages fetched over https,
+  // which it does not serve, and show blank pages. HTTPS deployments have HSTS for that.
+  const forPages = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
 
   return (req, res, next) => {
     if (isPage(req.path)) {

@@ -185,11 +185,11 @@ export const auditEventView = z
       kind: z.enum(['user', 'admin', 'system']),
       id: z.string().nullable().meta({ description: 'The user or admin who acted; null for the system, or a sign-in on an unknown name' }),
     }),
-    userId: z.string().nullable().meta({ description: 'The account the event is about' }),
+    userId: z.string().optional().meta({ description: 'The account the event is about; absent for a sign-in on a name that is no account' }),
     username: z.string().nullable().meta({ description: "The name tried (sign-in events), or the account's name when the event was recorded" }),
     ip: z.string().nullable(),
     userAgent: z.string().nullable(),
-    sessionId: z.string().nullable(),
+    sessionId: z.string().optional().meta({ description: "The session of the request's access token, or the one a sign-in started; absent otherwise" }),
     requestId: z.string().nullable(),
     detail: z.record(z.string(), z.unknown()).meta({ description: 'Reasons, roles, counts: never a secret', example: { reason: 'wrong_password' } }),
   })

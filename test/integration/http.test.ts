@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
+import { captureLogs } from '../helpers/logs';
 import { createApp } from '../../src/app';
 import { createLogger } from '../../src/config/logger';
 import { createServices } from '../../src/services';
@@ -103,6 +104,14 @@ describe('HTTP behaviour', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.headers['content-security-policy']).toContain("object-src 'none'");
+    // Over plain HTTP on another host, pages must still load their own assets over HTTP.
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    for (const page of ['/demo/', '/admin/']) {
+      const other = await request(app).get(page);
+      expect(other.headers['content-security-policy']).toBe(res.headers['content-security-policy']);
+    }
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
     expect(res.headers['cache-control']).not.toBe('no-store');
@@ -136,6 +145,23 @@ describe('HTTP behaviour', () => {
       const { app } = buildApp({ env: { CORS_ORIGINS: 'http://localhost:8081, https://app.example.com' } });
       const res = await request(app).get('/api/test/all').set('Origin', 'https://app.example.com');
       expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    });
+
+    it('answers a preflight from another origin 204 without CORS headers, and logs the origin', async () => {
+      const logs = captureLogs('warn');
+      const { app } = buildApp({ logger: logs.logger });
+      for (let i = 0; i < 2; i += 1) {
+        const res = await request(app)
+          .options('/api/auth/signin')
+          .set('Origin', 'http://localhost:5173')
+          .set('Access-Control-Request-Method', 'POST')
+          .set('Access-Control-Request-Headers', 'content-type');
+        expect(res.status).toBe(204);
+        expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+      }
+      const refusals = logs.entries().filter((e) => e.msg === 'CORS: a page of an origin not in CORS_ORIGINS was refused');
+      // Once per origin per minute, however many preflights.
+      expect(refusals).toEqual([expect.objectContaining({ origin: 'http://localhost:5173', allowed: ['http://localhost:8081'] })]);
     });
 
     it('does not allow other origins', async () => {

@@ -203,6 +203,23 @@ describe('configuration', () => {
     expect(problemsOf({ WEBAUTHN_RP_ID: 'https://example.com' })[0]).toMatch(/^WEBAUTHN_RP_ID: must be a host name/);
   });
 
+  it('refuses a TRUST_PROXY that proxy-addr would not read, echoing bad values but never secrets', () => {
+    expect(problemsOf({ TRUST_PROXY: 'yes' })).toEqual([
+      'TRUST_PROXY: must be false, true, a hop count (1), or comma-separated proxy addresses or subnets (loopback, 10.0.0.0/8, 192.168.1.5) (got "yes")',
+    ]);
+    expect(problemsOf({ TRUST_PROXY: 'loopback, 10.0.0.0/33' })[0]).toMatch(/^TRUST_PROXY: /);
+    expect(parseConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, ::1, 192.168.1.5' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', '::1', '192.168.1.5']);
+    expect(problemsOf({ PORT: '8O80' })).toEqual([expect.stringMatching(/^PORT: .* \(got "8O80"\)$/)]);
+    const secret = problemsOf({ JWT_SECRET: 'short-secret-value' });
+    expect(secret.join('\n')).not.toContain('short-secret-value');
+  });
+
+  it('reads LOG_FORMAT', () => {
+    expect(parseConfig({}).logFormat).toBeUndefined();
+    expect(parseConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(problemsOf({ LOG_FORMAT: 'xml' })[0]).toMatch(/^LOG_FORMAT: /);
+  });
+
   it('keeps tests quiet by default', () => {
     expect(parseConfig({ NODE_ENV: 'test' }).logLevel).toBe('silent');
   });

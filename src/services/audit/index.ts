@@ -11,11 +11,13 @@ export interface AuditEventView {
   at: Date;
   type: string;
   actor: { kind: 'user' | 'admin' | 'system'; id: string | null };
-  userId: string | null;
+  /** Absent (not null) when unknown: a sign-in attempt on a name that is no account. */
+  userId?: string;
   username: string | null;
   ip: string | null;
   userAgent: string | null;
-  sessionId: string | null;
+  /** Absent when the request had no session. */
+  sessionId?: string;
   requestId: string | null;
   detail: Record<string, unknown>;
 }
@@ -69,11 +71,11 @@ export function createAuditService(clock: Clock): AuditService {
           at: e.at,
           type: e.type,
           actor: { kind: e.actor.kind, id: idOrNull(e.actor.id) },
-          userId: idOrNull(e.user),
+          ...(e.user ? { userId: e.user.toString() } : {}),
           username: e.username ?? null,
           ip: e.ip ?? null,
           userAgent: e.userAgent ?? null,
-          sessionId: idOrNull(e.sessionId),
+          ...(e.sessionId ? { sessionId: e.sessionId.toString() } : {}),
           requestId: e.requestId ?? null,
           detail: (e.detail as Record<string, unknown> | undefined) ?? {},
         })),
