@@ -1,6 +1,8 @@
 /**
- * Writes a Postman collection and environment generated from the OpenAPI document:
- *   npm run postman   ->  docs/auth-api.postman_collection.json, docs/auth-api.postman_environment.json
+ * Writes a Postman collection of every operation, generated from the OpenAPI document, the
+ * journey collection (scripts/postman-journey.ts) and their environment:
+ *   npm run postman   ->  docs/auth-api.postman_collection.json, docs/auth-api.journey.postman_collection.json,
+ *                         docs/auth-api.postman_environment.json
  * A test fails when the committed files are older than the document.
  */
 import { writeFile } from 'node:fs/promises';
@@ -8,6 +10,7 @@ import path from 'node:path';
 import Converter from 'openapi-to-postmanv2';
 import { v5 as uuidv5 } from 'uuid';
 import { createOpenApiDocument } from '../src/docs/openapi';
+import { buildJourney } from './postman-journey';
 
 interface PostmanRequest {
   method: string;
@@ -72,7 +75,7 @@ function convert(): Promise<PostmanCollection> {
   });
 }
 
-export async function buildPostman(): Promise<{ collection: PostmanCollection; environment: object }> {
+export async function buildPostman(): Promise<{ collection: PostmanCollection; environment: object; journey: object }> {
   const collection = await convert();
   collection.info = {
     _postman_id: uuidv5('auth-api', ID_NAMESPACE),
@@ -123,23 +126,30 @@ export async function buildPostman(): Promise<{ collection: PostmanCollection; e
       ['refreshToken', ''],
       ['userId', ''],
       ['sessionId', ''],
+      // The journey's admin: the service's ADMIN_USERNAME and ADMIN_PASSWORD.
+      ['adminUsername', 'admin'],
+      ['adminPassword', 'change-this-root-password'],
+      ['adminToken', ''],
+      ['adminRefreshToken', ''],
     ].map(([key, value]) => ({ key, value, type: key!.endsWith('Token') || key!.includes('assword') ? 'secret' : 'default', enabled: true })),
   };
-  return { collection, environment };
+  return { collection, environment, journey: buildJourney() };
 }
 
 export const POSTMAN_FILES = {
   collection: path.resolve(__dirname, '../docs/auth-api.postman_collection.json'),
   environment: path.resolve(__dirname, '../docs/auth-api.postman_environment.json'),
+  journey: path.resolve(__dirname, '../docs/auth-api.journey.postman_collection.json'),
 };
 
 export const toJson = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 async function main() {
-  const { collection, environment } = await buildPostman();
+  const { collection, environment, journey } = await buildPostman();
   await writeFile(POSTMAN_FILES.collection, toJson(collection));
   await writeFile(POSTMAN_FILES.environment, toJson(environment));
-  process.stdout.write(`wrote ${POSTMAN_FILES.collection}\nwrote ${POSTMAN_FILES.environment}\n`);
+  await writeFile(POSTMAN_FILES.journey, toJson(journey));
+  process.stdout.write(`wrote ${POSTMAN_FILES.collection}\nwrote ${POSTMAN_FILES.environment}\nwrote ${POSTMAN_FILES.journey}\n`);
 }
 
 if (require.main === module) {

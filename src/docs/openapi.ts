@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import {
   forgotPasswordSchema,
@@ -32,6 +34,7 @@ import {
   recoveryCodesReply,
   totpEnrolment,
   webauthnOptions,
+  errorReplies,
   errorReply,
   healthReply,
   messageReply,
@@ -54,6 +57,9 @@ import {
   userIdParams,
   userSessionParams,
 } from '../validations/user.validation';
+
+/** package.json's version: the same path from src/docs and dist/docs. */
+const PACKAGE_VERSION = (JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 // Built from the zod schemas that validate requests, so the document and the validation are
 // one source. test/integration/openapi.test.ts checks that every route the app registers is
@@ -101,7 +107,7 @@ function replies(ok: Ok, ...errors: number[]): ZodOpenApiResponsesObject {
         status === 429 || status === 503
           ? { ...requestIdHeader, 'Retry-After': { description: 'Seconds to wait', schema: { type: 'string' } } }
           : requestIdHeader,
-      content: { 'application/json': { schema: errorReply } },
+      content: { 'application/json': { schema: errorReplies[status] ?? errorReply } },
     };
   }
   return responses;
@@ -112,10 +118,14 @@ const TOKEN_ERRORS = [401, 403];
 const accessToken: Record<string, string[]>[] = [{ accessToken: [] }, { bearerAuth: [] }];
 const json = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema } } });
 
-const board = (summary: string, content: string, guarded: boolean): ZodOpenApiOperationObject => ({
+const board = (operationId: string, summary: string, content: string, guarded: boolean): ZodOpenApiOperationObject => ({
   tags: ['boards'],
   summary,
-  ...(guarded ? { security: accessToken } : {}),
+  operationId,
+  description: guarded
+    ? `"${content}" for a signed-in user with the role; 403 "Require … Role!" without it, 401 for an expired or invalid token.`
+    : `"${content}" for anyone: no token needed.`,
+  security: guarded ? accessToken : [],
   responses: replies(
     { schema: boardText.meta({ example: content }), description: content, text: true, database: guarded },
     ...(guarded ? TOKEN_ERRORS : []),
@@ -136,11 +146,14 @@ export function createOpenApiDocument() {
     openapi: '3.1.0',
     info: {
       title: 'auth-api',
-      version: '1.0.0',
+      version: PACKAGE_VERSION,
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Sign-up, sign-in, JWT access tokens, rotating refresh tokens, sessions, roles and role-guarded boards. ' +
         'Access tokens go in x-access-token or Authorization: Bearer.',
     },
+    // Relative: "Try it out" calls the server that serves this document, wherever it runs.
+    servers: [{ url: '/', description: 'The server that serves this document' }],
     components: {
       securitySchemes: {
         accessToken: { type: 'apiKey', in: 'header', name: 'x-access-token' },
@@ -149,29 +162,52 @@ export function createOpenApiDocument() {
       },
     },
     tags: [
-      { name: 'auth' },
-      { name: 'second factors and passkeys' },
-      { name: 'boards' },
-      { name: 'account' },
-      { name: 'account recovery' },
-      { name: 'admin' },
-      { name: 'audit' },
-      { name: 'health' },
+      { name: 'auth', description: 'Sign-up, sign-in (password, code, passkey), refresh and sign-out' },
+      { name: 'second factors and passkeys', description: "The signed-in user's authenticator app, recovery codes and passkeys" },
+      { name: 'boards', description: 'The four role-guarded boards of the original example' },
+      { name: 'account', description: 'The signed-in user: profile, password, email, sessions, activity' },
+      { name: 'account recovery', description: 'Password reset and email ownership through mailed links' },
+      { name: 'admin', description: 'Users, roles, status, sessions and factors (admin role)' },
+      { name: 'audit', description: 'The audit trail and sign-ins per hour (admin role)' },
+      { name: 'health', description: 'Liveness and readiness for orchestrators and load balancers' },
     ],
     paths: {
       '/': {
-        get: { summary: 'Welcome', responses: replies({ schema: welcomeReply, description: 'Welcome', database: false }) },
+        get: {
+          tags: ['health'],
+          summary: 'Welcome',
+          description: 'Where to start: the API docs, the demo page and the admin console.',
+          operationId: 'welcome',
+          security: [],
+          responses: replies({ schema: welcomeReply, description: 'Welcome', database: false }),
+        },
       },
       '/health/live': {
-        get: { tags: ['health'], summary: 'The process is up', responses: replies({ schema: healthReply, description: 'Live', database: false }) },
+        get: {
+          tags: ['health'],
+          summary: 'The process is up',
+          description: 'Liveness: 200 while the process serves requests (restart it otherwise). Touches no database.',
+          operationId: 'live',
+          security: [],
+          responses: replies({ schema: healthReply, description: 'Live', database: false }),
+        },
       },
       '/health/ready': {
         get: {
           tags: ['health'],
           summary: 'MongoDB answers a ping',
+          description: 'Readiness: 503 while MongoDB is unreachable (take the instance out of rotation). Cached for a second.',
+          operationId: 'ready',
+          security: [],
           responses: {
             ...replies({ schema: healthReply, description: 'Ready', database: false }),
-            '503': { description: 'Not ready', headers: requestIdHeader, content: { 'application/json': { schema: healthReply } } },
+            '503': {
+              description: 'Not ready',
+              headers: requestIdHeader,
+              content: {
+                'application/json': { schema: healthReply.meta({ id: 'NotReady', example: { status: 'unavailable', checks: { mongodb: 'failed' } } }) },
+              },
+            },
           },
         },
       },
@@ -206,6 +242,7 @@ export function createOpenApiDocument() {
         post: {
           tags: ['auth'],
           summary: 'Sign in',
+          security: [],
           description:
             'With EMAIL_VERIFICATION=required, an account whose address is not verified gets 403 EMAIL_NOT_VERIFIED ' +
             '(after the password check). Failed attempts are limited per account and address and per account (429). ' +
@@ -275,6 +312,9 @@ export function createOpenApiDocument() {
         post: {
           tags: ['auth'],
           summary: 'Exchange a refresh token for a new access token and a rotated refresh token',
+          description:
+            'The body\'s refreshToken, else the refreshToken cookie (refreshTokenTransport: "cookie" at sign-in). Each use ' +
+            'rotates it; presenting a superseded token again revokes the session (403 REFRESH_TOKEN_REUSED).',
           operationId: 'refreshToken',
           security: [{}, { refreshCookie: [] }],
           requestBody: json(refreshTokenSchema, false),
@@ -298,6 +338,7 @@ export function createOpenApiDocument() {
         post: {
           tags: ['auth'],
           summary: "Revoke the refresh token's session (idempotent)",
+          description: 'Ends the session of the body\'s token and of the cookie\'s, and clears the cookie. An unknown token is a no-op.',
           operationId: 'signout',
           security: [{}, { refreshCookie: [] }],
           requestBody: json(refreshTokenSchema, false),
@@ -308,6 +349,8 @@ export function createOpenApiDocument() {
         post: {
           tags: ['auth'],
           summary: 'Revoke every session of the user',
+          description: 'Every refresh token of the user stops working; access tokens run out at their expiry.',
+          operationId: 'signoutEverywhere',
           security: accessToken,
           responses: replies({ schema: revokedReply, description: 'Signed out everywhere' }, ...TOKEN_ERRORS, 429),
         },
@@ -344,6 +387,7 @@ export function createOpenApiDocument() {
         post: {
           tags: ['account recovery'],
           summary: 'Confirm the email address with the token of a verification link',
+          description: 'The token is single use and lives VERIFY_TOKEN_TTL_SECONDS (24 h); 400 INVALID_TOKEN otherwise.',
           operationId: 'verifyEmail',
           security: [],
           requestBody: json(mailedTokenSchema),
@@ -361,14 +405,16 @@ export function createOpenApiDocument() {
           responses: replies({ schema: messageReply, description: 'Changed' }, ...BODY_ERRORS, 429),
         },
       },
-      '/api/test/all': { get: board('Public board', 'Public Content.', false) },
-      '/api/test/user': { get: board('Any signed-in user', 'User Content.', true) },
-      '/api/test/mod': { get: board('Moderators', 'Moderator Content.', true) },
-      '/api/test/admin': { get: board('Admins', 'Admin Content.', true) },
+      '/api/test/all': { get: board('publicBoard', 'Public board', 'Public Content.', false) },
+      '/api/test/user': { get: board('userBoard', 'Any signed-in user', 'User Content.', true) },
+      '/api/test/mod': { get: board('moderatorBoard', 'Moderators', 'Moderator Content.', true) },
+      '/api/test/admin': { get: board('adminBoard', 'Admins', 'Admin Content.', true) },
       '/api/users/me': {
         get: {
           tags: ['account'],
           summary: 'My profile',
+          description: 'The signed-in user, with roles, verification, second factors and last sign-in; never the password hash.',
+          operationId: 'me',
           security: accessToken,
           responses: replies({ schema: userView, description: 'Profile' }, ...TOKEN_ERRORS, 404),
         },
@@ -377,6 +423,7 @@ export function createOpenApiDocument() {
         put: {
           tags: ['account'],
           summary: 'Change my password (signs out every session, and starts a new one)',
+          operationId: 'changePassword',
           security: accessToken,
           requestBody: json(changePasswordSchema),
           responses: replies(
@@ -420,6 +467,7 @@ export function createOpenApiDocument() {
         get: {
           tags: ['account'],
           summary: 'My active sessions, most recently used first (paginated)',
+          description: 'Where the account is signed in, and how (signInMethod); `current` marks the session of this request. Pass nextCursor as cursor.',
           operationId: 'listSessions',
           security: accessToken,
           requestParams: { query: listSessionsQuery },
@@ -438,6 +486,8 @@ export function createOpenApiDocument() {
         delete: {
           tags: ['account'],
           summary: 'Revoke all my sessions but the current one',
+          description: 'Signs out every other device; returns how many sessions ended.',
+          operationId: 'revokeOtherSessions',
           security: accessToken,
           responses: replies({ schema: revokedReply, description: 'Revoked' }, ...TOKEN_ERRORS),
         },
@@ -457,6 +507,7 @@ export function createOpenApiDocument() {
         delete: {
           tags: ['account'],
           summary: 'Revoke one of my sessions',
+          description: '404 SESSION_NOT_FOUND for a session of another user (indistinguishable from none). Revoking twice is fine.',
           operationId: 'revokeSession',
           security: accessToken,
           requestParams: { path: sessionIdParams },
@@ -539,6 +590,7 @@ export function createOpenApiDocument() {
         get: {
           tags: ['second factors and passkeys'],
           summary: 'My passkeys, newest first (paginated)',
+          description: 'Name, creation, last use and whether each is synced (multiDevice). At most MAX_PASSKEYS_PER_USER.',
           operationId: 'listPasskeys',
           security: accessToken,
           requestParams: { query: listPasskeysQuery },
@@ -557,6 +609,7 @@ export function createOpenApiDocument() {
         patch: {
           tags: ['second factors and passkeys'],
           summary: 'Rename a passkey',
+          description: 'A name of 1 to 64 characters; 404 for a passkey of another user.',
           operationId: 'renamePasskey',
           security: accessToken,
           requestParams: { path: passkeyIdParams },
@@ -566,6 +619,7 @@ export function createOpenApiDocument() {
         delete: {
           tags: ['second factors and passkeys'],
           summary: 'Remove a passkey',
+          description: 'It can no longer sign in; 404 for a passkey of another user.',
           operationId: 'removePasskey',
           security: accessToken,
           requestParams: { path: passkeyIdParams },
@@ -599,28 +653,65 @@ export function createOpenApiDocument() {
         },
       },
       '/api/users/{userId}': {
-        get: userOp('One user (admin)', { operationId: 'getUser' }, userView, 404),
-        delete: userOp('Delete a user and their sessions (admin)', {}, messageReply, 404, 409),
+        get: userOp('One user (admin)', { operationId: 'getUser', description: 'Roles, status, verification, second factors, creation and last sign-in.' }, userView, 404),
+        delete: userOp(
+          'Delete a user and their sessions (admin)',
+          { operationId: 'deleteUser', description: 'Also their passkeys. 409 SELF_LOCKOUT for yourself, LAST_ADMIN for the last active admin.' },
+          messageReply,
+          404,
+          409,
+        ),
       },
       '/api/users/{userId}/roles': {
-        put: userOp('Replace the roles (admin)', { requestBody: json(setRolesSchema) }, userView, 404, 409, 413, 415),
+        put: userOp(
+          'Replace the roles (admin)',
+          {
+            operationId: 'setRoles',
+            description: 'Applies at once (within a second on other instances). 409 SELF_LOCKOUT / LAST_ADMIN when the admin role would go.',
+            requestBody: json(setRolesSchema),
+          },
+          userView,
+          404,
+          409,
+          413,
+          415,
+        ),
       },
       '/api/users/{userId}/disable': {
-        post: userOp('Disable: no sign-in, sessions revoked (admin)', { operationId: 'disableUser' }, userView, 404, 409),
+        post: userOp(
+          'Disable: no sign-in, sessions revoked (admin)',
+          { operationId: 'disableUser', description: 'Its access tokens stop working within a second. 409 SELF_LOCKOUT / LAST_ADMIN.' },
+          userView,
+          404,
+          409,
+        ),
       },
       '/api/users/{userId}/sessions': {
         get: userOp(
           "The user's active sessions, most recently used first (admin)",
-          { operationId: 'listUserSessions', requestParams: { path: userIdParams, query: listSessionsQuery } },
+          {
+            operationId: 'listUserSessions',
+            description: 'As GET /api/users/me/sessions, for any user; `current` is always false here.',
+            requestParams: { path: userIdParams, query: listSessionsQuery },
+          },
           sessionList,
           404,
         ),
-        delete: userOp("End every session of the user (admin)", { operationId: 'revokeUserSessions' }, revokedReply, 404),
+        delete: userOp(
+          'End every session of the user (admin)',
+          { operationId: 'revokeUserSessions', description: 'Every refresh token of the user stops working.' },
+          revokedReply,
+          404,
+        ),
       },
       '/api/users/{userId}/sessions/{sessionId}': {
         delete: userOp(
           'End one session of the user (admin)',
-          { operationId: 'revokeUserSession', requestParams: { path: userSessionParams } },
+          {
+            operationId: 'revokeUserSession',
+            description: '404 SESSION_NOT_FOUND when the session is not this user\'s.',
+            requestParams: { path: userSessionParams },
+          },
           messageReply,
           404,
         ),
@@ -662,10 +753,16 @@ export function createOpenApiDocument() {
         ),
       },
       '/api/users/{userId}/password-reset': {
-        post: userOp('Mail the user a password-reset link (admin)', { operationId: 'sendPasswordReset' }, messageReply, 404, 429),
+        post: userOp(
+          'Mail the user a password-reset link (admin)',
+          { operationId: 'sendPasswordReset', description: 'Counted like every mail (429 TOO_MANY_EMAILS); 503 MAIL_UNAVAILABLE without SMTP.' },
+          messageReply,
+          404,
+          429,
+        ),
       },
       '/api/users/{userId}/enable': {
-        post: userOp('Enable again (admin)', { operationId: 'enableUser' }, userView, 404, 409),
+        post: userOp('Enable again (admin)', { operationId: 'enableUser', description: 'The user can sign in again (sessions ended by the disable stay ended).' }, userView, 404, 409),
       },
     },
   });

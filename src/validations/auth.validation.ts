@@ -4,12 +4,14 @@ import { BCRYPT_MAX_PASSWORD_BYTES, emailSchema, passwordSchema, roleNamesSchema
 // Strict objects: unknown keys are a 400, and every value must be of its declared type, so
 // an operator object such as {"$ne": null} can never reach a database query.
 
-export const signupSchema = z.strictObject({
-  username: usernameSchema,
-  email: emailSchema,
-  password: passwordSchema,
-  roles: roleNamesSchema.optional(),
-});
+export const signupSchema = z
+  .strictObject({
+    username: usernameSchema,
+    email: emailSchema,
+    password: passwordSchema,
+    roles: roleNamesSchema.optional(),
+  })
+  .meta({ example: { username: 'alice', email: 'alice@example.com', password: 'correct horse battery' } });
 
 export const signinSchema = z.strictObject({
   username: usernameSchema,
@@ -26,13 +28,15 @@ export const signinSchema = z.strictObject({
   // "cookie": the refresh token is set as an HttpOnly cookie scoped to /api/auth instead of
   // being returned in the body, for browser apps that should not keep it in storage.
   refreshTokenTransport: z.enum(['body', 'cookie']).optional(),
-});
+}).meta({ example: { username: 'alice', password: 'correct horse battery' } });
 
-export const refreshTokenSchema = z.strictObject({
-  // Optional in the schema: a missing token is the contract's 403, not a 400.
-  // Without it, the refresh-token cookie is used when there is one.
-  refreshToken: z.string().max(512).optional(),
-});
+export const refreshTokenSchema = z
+  .strictObject({
+    // Optional in the schema: a missing token is the contract's 403, not a 400.
+    // Without it, the refresh-token cookie is used when there is one.
+    refreshToken: z.string().max(512).optional(),
+  })
+  .meta({ example: { refreshToken: 'mW3Zr5pQ1vX8kT0bN6yC4hJ2dF9gS7aL3eU5iO1wR8c' } });
 
 /** A token from a mailed link: 256 random bits in base64url. */
 const mailedToken = z
@@ -42,9 +46,11 @@ const mailedToken = z
   .regex(/^[A-Za-z0-9_-]+$/, 'is not a token from a link we sent')
   .meta({ example: 'q3J9k1mZ0bq6v2xXh0cR4sT7uW9yA1bC3dE5fG7hI9j' });
 
-export const forgotPasswordSchema = z.strictObject({ email: emailSchema });
-export const resetPasswordSchema = z.strictObject({ token: mailedToken, password: passwordSchema });
-export const mailedTokenSchema = z.strictObject({ token: mailedToken });
+export const forgotPasswordSchema = z.strictObject({ email: emailSchema }).meta({ example: { email: 'alice@example.com' } });
+export const resetPasswordSchema = z
+  .strictObject({ token: mailedToken, password: passwordSchema })
+  .meta({ example: { token: 'q3J9k1mZ0bq6v2xXh0cR4sT7uW9yA1bC3dE5fG7hI9j', password: 'a brand new passphrase' } });
+export const mailedTokenSchema = z.strictObject({ token: mailedToken }).meta({ example: { token: 'q3J9k1mZ0bq6v2xXh0cR4sT7uW9yA1bC3dE5fG7hI9j' } });
 
 export type SignupInput = z.infer<typeof signupSchema>;
 export type ForgotPasswordInput = z.infer<typeof forgotPasswordSchema>;

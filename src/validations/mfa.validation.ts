@@ -33,9 +33,14 @@ function oneFactor<T extends { code?: string | undefined; recoveryCode?: string 
  * closed objects, one with `code` and one with `recoveryCode`, so a body with both (or none)
  * matches neither.
  */
-const ONE_FACTOR_OPENAPI = {
+const oneFactorOpenApi = (example: Record<string, string>) => ({
+  example,
   override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
-    const { properties, required, ...rest } = jsonSchema as { properties: Record<string, unknown>; required?: string[] };
+    const { properties, required, example: shown, ...rest } = jsonSchema as {
+      properties: Record<string, unknown>;
+      required?: string[];
+      example?: unknown;
+    };
     const { code, recoveryCode, ...common } = properties;
     const branch = (name: string, schema: unknown) => ({
       ...rest,
@@ -44,22 +49,25 @@ const ONE_FACTOR_OPENAPI = {
     });
     for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
     jsonSchema.oneOf = [branch('code', code), branch('recoveryCode', recoveryCode)];
+    jsonSchema.example = shown;
   },
-};
+});
+
+const MFA_TOKEN_EXAMPLE = 'AWWFx3AAAAAAa_Dxc0ZHRwRM8pQ1Zt5dZ2QmH9b1a0R6cFhYzWm3pK8sL2vN0qT4eU7iO1wR5yB8cD';
 
 const mfaToken = base64url(200).meta({ description: 'From the sign-in reply whose mfaRequired is true' });
 
 export const signinMfaSchema = z
   .strictObject({ mfaToken, code: totpCode.optional(), recoveryCode: recoveryCode.optional(), refreshTokenTransport: transport })
   .superRefine(oneFactor)
-  .meta(ONE_FACTOR_OPENAPI);
+  .meta(oneFactorOpenApi({ mfaToken: MFA_TOKEN_EXAMPLE, code: '123456' }));
 
-export const totpEnrolSchema = z.strictObject({ currentPassword: currentPasswordSchema });
-export const totpActivateSchema = z.strictObject({ code: totpCode });
+export const totpEnrolSchema = z.strictObject({ currentPassword: currentPasswordSchema }).meta({ example: { currentPassword: 'correct horse battery' } });
+export const totpActivateSchema = z.strictObject({ code: totpCode }).meta({ example: { code: '123456' } });
 export const totpStepUpSchema = z
   .strictObject({ currentPassword: currentPasswordSchema, code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
   .superRefine(oneFactor)
-  .meta(ONE_FACTOR_OPENAPI);
+  .meta(oneFactorOpenApi({ currentPassword: 'correct horse battery', code: '123456' }));
 
 const passkeyName = z.string().trim().min(1, 'is required').max(64).meta({ example: 'My laptop' });
 
@@ -95,10 +103,40 @@ export const authenticationResponseSchema = credentialJSON(
   'startAuthentication',
 );
 
-export const passkeyOptionsSchema = z.strictObject({ currentPassword: currentPasswordSchema });
-export const passkeyRegisterSchema = z.strictObject({ response: registrationResponseSchema, name: passkeyName.optional() });
-export const passkeySigninSchema = z.strictObject({ response: authenticationResponseSchema, refreshTokenTransport: transport });
-export const renamePasskeySchema = z.strictObject({ name: passkeyName });
+export const passkeyOptionsSchema = z.strictObject({ currentPassword: currentPasswordSchema }).meta({ example: { currentPassword: 'correct horse battery' } });
+const CREDENTIAL_ID = 'l4OI1Jm2aKIXm3bTr6c9gQ';
+const CLIENT_DATA = 'eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoiQVFBQSIsIm9yaWdpbiI6Imh0dHA6Ly9sb2NhbGhvc3Q6ODA4MCJ9';
+export const passkeyRegisterSchema = z.strictObject({ response: registrationResponseSchema, name: passkeyName.optional() }).meta({
+  example: {
+    name: 'My laptop',
+    response: {
+      id: CREDENTIAL_ID,
+      rawId: CREDENTIAL_ID,
+      type: 'public-key',
+      response: { clientDataJSON: CLIENT_DATA, attestationObject: 'o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YVjF', transports: ['internal'] },
+      authenticatorAttachment: 'platform',
+      clientExtensionResults: {},
+    },
+  },
+});
+export const passkeySigninSchema = z.strictObject({ response: authenticationResponseSchema, refreshTokenTransport: transport }).meta({
+  example: {
+    response: {
+      id: CREDENTIAL_ID,
+      rawId: CREDENTIAL_ID,
+      type: 'public-key',
+      response: {
+        clientDataJSON: CLIENT_DATA,
+        authenticatorData: 'SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ',
+        signature: 'MEUCIQDx3p8Y2c0zK7s5tJ8qGQm1n7Xo4vR0aW6bT2yS9kFhQwIgV3u8cPz1rN5mK0dJ7yH2xQ6tL9wE4aB1sG3fR8vZ5oM',
+        userHandle: 'awqMgp0t5qxQvmKu',
+      },
+      authenticatorAttachment: 'platform',
+      clientExtensionResults: {},
+    },
+  },
+});
+export const renamePasskeySchema = z.strictObject({ name: passkeyName }).meta({ example: { name: 'Work laptop' } });
 export const passkeyIdParams = z.strictObject({
   passkeyId: z
     .string()

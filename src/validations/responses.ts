@@ -6,17 +6,65 @@ import { SIGNIN_METHODS } from '../models/refresh-token.model';
 
 const fieldError = z.object({ field: z.string(), message: z.string() });
 
+const errorFields = {
+  message: z.string().meta({ description: 'Human-readable; several texts are fixed by the contract.' }),
+  code: z.string().meta({ description: 'Stable machine-readable name' }),
+};
+
+/** The error reply of each status: its own fields, and a realistic example. */
+export const errorReplies: Record<number, z.ZodType> = {
+  400: z
+    .object({
+      ...errorFields,
+      errors: z.array(fieldError).optional().meta({ description: 'Which fields failed (VALIDATION_FAILED)' }),
+      rule: z
+        .enum(['min_length', 'common', 'contains_username', 'contains_email'])
+        .optional()
+        .meta({ description: 'On WEAK_PASSWORD: the password rule that was broken' }),
+    })
+    .meta({
+      id: 'BadRequest',
+      example: {
+        message: 'Invalid request: email must be a valid email address',
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: 'email', message: 'must be a valid email address' }],
+      },
+    }),
+  401: z
+    .object({
+      ...errorFields,
+      accessToken: z.null().optional().meta({ description: 'On 401 Invalid Password! (sign-in), as the original API sent' }),
+    })
+    .meta({ id: 'Unauthorized', example: { message: 'Unauthorized! Access Token was expired!', code: 'TOKEN_EXPIRED' } }),
+  403: z.object(errorFields).meta({ id: 'Forbidden', example: { message: 'No token provided!', code: 'NO_TOKEN' } }),
+  404: z.object(errorFields).meta({ id: 'NotFound', example: { message: 'User Not found.', code: 'USER_NOT_FOUND' } }),
+  405: z.object(errorFields).meta({ id: 'MethodNotAllowed', example: { message: 'Method not allowed; use GET, HEAD', code: 'METHOD_NOT_ALLOWED' } }),
+  409: z
+    .object(errorFields)
+    .meta({ id: 'Conflict', example: { message: 'This would leave no active admin; make another user admin first.', code: 'LAST_ADMIN' } }),
+  413: z.object(errorFields).meta({ id: 'PayloadTooLarge', example: { message: 'Request body is too large (limit 100kb)', code: 'PAYLOAD_TOO_LARGE' } }),
+  415: z
+    .object(errorFields)
+    .meta({ id: 'UnsupportedMediaType', example: { message: 'Unsupported request body encoding', code: 'UNSUPPORTED_MEDIA_TYPE' } }),
+  429: z
+    .object({ ...errorFields, retryAfterSeconds: z.number().int().min(1).meta({ description: 'As in Retry-After' }) })
+    .meta({
+      id: 'TooManyRequests',
+      example: { message: 'Too many failed sign-in attempts. Please try again later.', code: 'TOO_MANY_FAILED_SIGNINS', retryAfterSeconds: 840 },
+    }),
+  503: z
+    .object({ ...errorFields, retryAfterSeconds: z.number().int().min(1).optional() })
+    .meta({ id: 'ServiceUnavailable', example: { message: 'The service is busy; please retry shortly.', code: 'UNAVAILABLE' } }),
+};
+
+/** Any error reply (the union of the above), for code that reads every status alike. */
 export const errorReply = z
   .object({
-    message: z.string().meta({ description: 'Human-readable; several texts are fixed by the contract.' }),
-    code: z.string().meta({ description: 'Stable machine-readable name', example: 'VALIDATION_FAILED' }),
-    errors: z.array(fieldError).optional().meta({ description: 'Which fields failed (400 VALIDATION_FAILED)' }),
-    retryAfterSeconds: z.number().int().optional().meta({ description: 'On 429, as in Retry-After' }),
-    accessToken: z.null().optional().meta({ description: 'On 401 Invalid Password!, as the original API sent' }),
-    rule: z
-      .enum(['min_length', 'common', 'contains_username', 'contains_email'])
-      .optional()
-      .meta({ description: 'On 400 WEAK_PASSWORD: the password rule that was broken' }),
+    ...errorFields,
+    errors: z.array(fieldError).optional(),
+    retryAfterSeconds: z.number().int().min(1).optional(),
+    accessToken: z.null().optional(),
+    rule: z.enum(['min_length', 'common', 'contains_username', 'contains_email']).optional(),
   })
   .meta({ id: 'Error' });
 

@@ -15,17 +15,21 @@ export const userSessionParams = z.strictObject({ userId: objectId, sessionId: o
 
 export const currentPasswordSchema = z.string().min(1, 'is required').max(1024);
 
-export const changePasswordSchema = z.strictObject({
-  currentPassword: currentPasswordSchema,
-  newPassword: passwordSchema,
-  // As at sign-in: where the new session's refresh token goes (the reply's body by default).
-  refreshTokenTransport: z.enum(['body', 'cookie']).optional(),
-});
+export const changePasswordSchema = z
+  .strictObject({
+    currentPassword: currentPasswordSchema,
+    newPassword: passwordSchema,
+    // As at sign-in: where the new session's refresh token goes (the reply's body by default).
+    refreshTokenTransport: z.enum(['body', 'cookie']).optional(),
+  })
+  .meta({ example: { currentPassword: 'correct horse battery', newPassword: 'a brand new passphrase' } });
 
-export const changeEmailSchema = z.strictObject({
-  email: emailSchema,
-  currentPassword: currentPasswordSchema,
-});
+export const changeEmailSchema = z
+  .strictObject({
+    email: emailSchema,
+    currentPassword: currentPasswordSchema,
+  })
+  .meta({ example: { email: 'alice.new@example.com', currentPassword: 'correct horse battery' } });
 
 /** `limit` and `cursor` of a list read a page at a time (see utils/cursor). */
 export const pageParams = (defaultLimit: number, cursorDescription: string) => ({
@@ -57,9 +61,11 @@ export const listUsersQuery = z.strictObject({
     .meta({ description: 'Prefix of the username, or of the email when it contains @; any letter case' }),
 });
 
-export const setRolesSchema = z.strictObject({
-  roles: roleNamesSchema.min(1, 'must name at least one role'),
-});
+export const setRolesSchema = z
+  .strictObject({
+    roles: roleNamesSchema.min(1, 'must name at least one role'),
+  })
+  .meta({ example: { roles: ['user', 'moderator'] } });
 
 export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;
 export type ChangeEmailInput = z.infer<typeof changeEmailSchema>;

@@ -107,3 +107,10 @@ export function checkRecordedReplies(): string[] {
   }
   return problems;
 }
+
+/** A validator for a schema of the document (its $refs resolve against the document's components). */
+export function validatorFor(schema: unknown): (value: unknown) => string[] {
+  const { ajv } = load();
+  const validate = ajv.compile(rewriteRefs(schema) as object);
+  return (value) => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`));
+}

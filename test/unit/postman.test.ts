@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createOpenApiDocument } from '../../src/docs/openapi';
 import { buildPostman, POSTMAN_FILES, toJson, type PostmanCollection } from '../../scripts/postman';
+import { JOURNEY_OPERATIONS } from '../../scripts/postman-journey';
 
 type Item = PostmanCollection['item'][number];
 const requests = (items: Item[]): Item[] => items.flatMap((i) => (i.item ? requests(i.item) : [i]));
@@ -27,8 +28,22 @@ describe('Postman collection', () => {
   });
 
   it('is committed up to date (run `npm run postman` after changing the API)', async () => {
-    const { collection, environment } = await buildPostman();
+    const { collection, environment, journey } = await buildPostman();
     expect(await readFile(POSTMAN_FILES.collection, 'utf8')).toBe(toJson(collection));
     expect(await readFile(POSTMAN_FILES.environment, 'utf8')).toBe(toJson(environment));
+    expect(await readFile(POSTMAN_FILES.journey, 'utf8')).toBe(toJson(journey));
+  });
+
+  it('has a journey of documented operations, each asserting its status and reply (CI runs it with newman)', async () => {
+    const { journey } = await buildPostman();
+    const paths = createOpenApiDocument().paths ?? {};
+    for (const operation of JOURNEY_OPERATIONS) {
+      const [method, route] = operation.split(' ');
+      expect([operation, Boolean((paths as Record<string, Record<string, unknown>>)[route!]?.[method!.toLowerCase()])]).toEqual([operation, true]);
+    }
+    for (const item of (journey as { item: { name: string; event: { listen: string; script: { exec: string[] } }[] }[] }).item) {
+      const test = item.event.find((e) => e.listen === 'test')!.script.exec.join('\n');
+      expect([item.name, /pm\.response\.to\.have\.status\(\d{3}\)/.test(test), test.includes('pm.expect(')]).toEqual([item.name, true, true]);
+    }
   });
 });
