@@ -3,39 +3,14 @@
 // calls, with the admin's access token), signed in with the refresh token in an HttpOnly
 // cookie, so that reopening the page signs in silently.
 
-import { ApiClient, messageOf } from '../demo/client';
+import type { paths } from '../demo/api-schema';
+import { api, ApiClient, messageOf, type Schemas } from '../demo/client';
 
-interface User {
-  id: string;
-  username: string;
-  email: string;
-  roles: string[];
-  disabled: boolean;
-  emailVerified: boolean;
-  mfa: { totp: boolean; recoveryCodesLeft: number; passkeys: number };
-  lastSigninAt: string | null;
-  createdAt: string;
-}
-
-interface AuditEvent {
-  id: string;
-  at: string;
-  type: string;
-  actor: { kind: string; id: string | null };
-  userId?: string;
-  username: string | null;
-  ip: string | null;
-  detail: Record<string, unknown>;
-}
-
-interface SessionRow {
-  id: string;
-  createdAt: string;
-  lastUsedAt: string;
-  signInMethod: string | null;
-  ip: string | null;
-  userAgent: string | null;
-}
+type User = Schemas['User'];
+type AuditEvent = Schemas['AuditEvent'];
+type Hour = Schemas['SigninsPerHour']['hours'][number];
+type RoleName = NonNullable<paths['/api/users/{userId}/roles']['put']['requestBody']>['content']['application/json']['roles'][number];
+type EventType = NonNullable<paths['/api/audit']['get']['parameters']['query']>['type'];
 
 const client = new ApiClient();
 let pendingMfa: string | undefined;
@@ -60,11 +35,11 @@ function status(text: string, ok = false): void {
   bar.hidden = false;
 }
 
-/** The reply's JSON, or an error naming the action and the API's message. */
-async function call<T>(action: string, res: Promise<Response>): Promise<T> {
-  const reply = await res;
-  if (!reply.ok) throw new Error(`${action}: ${reply.status} ${await messageOf(reply)}`);
-  return (await reply.json()) as T;
+/** A typed call (refreshing once on a 401): its reply, or an error naming the action and the API's message. */
+async function call<T>(action: string, make: () => Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await client.call(make);
+  if (data === undefined) throw new Error(`${action}: ${response.status} ${messageOf(error, response)}`);
+  return data;
 }
 
 /** Runs an action from a button or form, showing what went wrong. */
@@ -88,7 +63,7 @@ function cells(row: HTMLTableRowElement, values: string[]): HTMLTableRowElement 
 // --- signing in ------------------------------------------------------------------------
 
 async function enterConsole(): Promise<void> {
-  const me = await call<User>('Your profile', client.authed('/api/users/me'));
+  const me = await call('Your profile', () => api.GET('/api/users/me'));
   $('[data-testid="whoami"]').textContent = `Signed in as ${me.username} (${me.roles.join(', ')})`;
   show('[data-testid="signin"]', false);
   show('[data-testid="signout"]', true);
@@ -168,8 +143,8 @@ let lastQuery = '';
 
 async function searchUsers(q: string, more = false): Promise<void> {
   lastQuery = q;
-  const params = new URLSearchParams({ limit: '20', ...(q ? { q } : {}), ...(more && usersCursor ? { cursor: usersCursor } : {}) });
-  const page = await call<{ users: User[]; nextCursor: string | null }>('Users', client.authed(`/api/users?${params}`));
+  const query = { limit: 20, ...(q ? { q } : {}), ...(more && usersCursor ? { cursor: usersCursor } : {}) };
+  const page = await call('Users', () => api.GET('/api/users', { params: { query } }));
   const body = $<HTMLTableSectionElement>('[data-testid="users"] tbody');
   if (!more) body.replaceChildren();
   for (const user of page.users) {
@@ -198,7 +173,7 @@ $<HTMLFormElement>('[data-testid="user-search"]').addEventListener('submit', (ev
 $('[data-testid="users-more"]').addEventListener('click', () => act(() => searchUsers(lastQuery, true)));
 
 async function openUser(id: string): Promise<void> {
-  const user = await call<User>('User', client.authed(`/api/users/${id}`));
+  const user = await call('User', () => api.GET('/api/users/{userId}', { params: { path: { userId: id } } }));
   selected = user;
   for (const row of document.querySelectorAll<HTMLElement>('[data-testid="users"] tbody tr')) row.classList.toggle('selected', row.dataset.userId === id);
   $('[data-testid="user-title"]').textContent = `${user.username} (${user.disabled ? 'disabled' : 'active'})`;
@@ -223,7 +198,7 @@ async function openUser(id: string): Promise<void> {
 }
 
 async function loadSessions(userId: string): Promise<void> {
-  const { sessions } = await call<{ sessions: SessionRow[] }>('Sessions', client.authed(`/api/users/${userId}/sessions?limit=50`));
+  const { sessions } = await call('Sessions', () => api.GET('/api/users/{userId}/sessions', { params: { path: { userId }, query: { limit: 50 } } }));
   const body = $<HTMLTableSectionElement>('[data-testid="sessions"] tbody');
   body.replaceChildren();
   for (const session of sessions) {
@@ -231,7 +206,9 @@ async function loadSessions(userId: string): Promise<void> {
     const revoke = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Revoke' });
     revoke.addEventListener('click', () =>
       act(async () => {
-        await call('Revoke session', client.authed(`/api/users/${userId}/sessions/${session.id}`, { method: 'DELETE' }));
+        await call('Revoke session', () =>
+          api.DELETE('/api/users/{userId}/sessions/{sessionId}', { params: { path: { userId, sessionId: session.id } } }),
+        );
         status('Session revoked.', true);
         await Promise.all([loadSessions(userId), loadUserEvents(userId)]);
       }),
@@ -254,7 +231,7 @@ function eventRow(body: HTMLTableSectionElement, event: AuditEvent, withUser: bo
 }
 
 async function loadUserEvents(userId: string): Promise<void> {
-  const { events } = await call<{ events: AuditEvent[] }>('Security events', client.authed(`/api/audit?user=${userId}&limit=20`));
+  const { events } = await call('Security events', () => api.GET('/api/audit', { params: { query: { user: userId, limit: 20 } } }));
   const body = $<HTMLTableSectionElement>('[data-testid="user-events"] tbody');
   body.replaceChildren();
   for (const event of events) eventRow(body, event, false);
@@ -274,31 +251,35 @@ function onSelected(label: string, work: (user: User) => Promise<unknown>, confi
 
 $('[data-testid="save-roles"]').addEventListener('click', () =>
   onSelected('Roles', (user) => {
-    const roles = [...document.querySelectorAll<HTMLInputElement>('[data-testid="user"] input[name="role"]:checked')].map((b) => b.value);
-    return call('Roles', client.authed(`/api/users/${user.id}/roles`, { method: 'PUT', body: JSON.stringify({ roles }) }));
+    const roles = [...document.querySelectorAll<HTMLInputElement>('[data-testid="user"] input[name="role"]:checked')].map((b) => b.value as RoleName);
+    return call('Roles', () => api.PUT('/api/users/{userId}/roles', { params: { path: { userId: user.id } }, body: { roles } }));
   }),
 );
 $('[data-testid="toggle-disabled"]').addEventListener('click', () =>
   onSelected(selected?.disabled ? 'Enable' : 'Disable', (user) =>
-    call('Status', client.post(`/api/users/${user.id}/${user.disabled ? 'enable' : 'disable'}`)),
+    call('Status', () =>
+      user.disabled
+        ? api.POST('/api/users/{userId}/enable', { params: { path: { userId: user.id } } })
+        : api.POST('/api/users/{userId}/disable', { params: { path: { userId: user.id } } }),
+    ),
   ),
 );
 $('[data-testid="reset-factors"]').addEventListener('click', () =>
   onSelected(
     'Second factors removed',
-    (user) => call('Second factors', client.authed(`/api/users/${user.id}/mfa`, { method: 'DELETE' })),
+    (user) => call('Second factors', () => api.DELETE('/api/users/{userId}/mfa', { params: { path: { userId: user.id } } })),
     "Remove {name}'s authenticator app, recovery codes and passkeys?",
   ),
 );
 $('[data-testid="revoke-all"]').addEventListener('click', () =>
-  onSelected('Sessions ended', (user) => call('Sessions', client.authed(`/api/users/${user.id}/sessions`, { method: 'DELETE' }))),
+  onSelected('Sessions ended', (user) => call('Sessions', () => api.DELETE('/api/users/{userId}/sessions', { params: { path: { userId: user.id } } }))),
 );
 $('[data-testid="delete-user"]').addEventListener('click', () => {
   if (!selected) return;
   const user = selected;
   if (!window.confirm(`Delete ${user.username} and every session of theirs? This cannot be undone.`)) return;
   act(async () => {
-    await call('Delete', client.authed(`/api/users/${user.id}`, { method: 'DELETE' }));
+    await call('Delete', () => api.DELETE('/api/users/{userId}', { params: { path: { userId: user.id } } }));
     selected = undefined;
     show('[data-testid="user"]', false);
     status(`${user.username} was deleted.`, true);
@@ -310,10 +291,9 @@ $('[data-testid="delete-user"]').addEventListener('click', () => {
 
 /** The event types from the API's own description, so the filter cannot drift from it. */
 async function loadEventTypes(): Promise<void> {
-  const doc = await call<{ paths: Record<string, { get?: { parameters?: { name: string; schema?: { enum?: string[] } }[] } }> }>(
-    'API description',
-    fetch('/api/docs.json'),
-  );
+  const reply = await fetch('/api/docs.json');
+  if (!reply.ok) throw new Error(`API description: ${reply.status}`);
+  const doc = (await reply.json()) as { paths: Record<string, { get?: { parameters?: { name: string; schema?: { enum?: string[] } }[] } }> };
   const types = doc.paths['/api/audit']?.get?.parameters?.find((p) => p.name === 'type')?.schema?.enum ?? [];
   const select = $<HTMLSelectElement>('[data-testid="audit-filter"] select');
   for (const type of [...types].sort()) select.append(new Option(type, type));
@@ -321,13 +301,15 @@ async function loadEventTypes(): Promise<void> {
 
 async function loadAudit(fresh: boolean): Promise<void> {
   const data = new FormData($<HTMLFormElement>('[data-testid="audit-filter"]'));
-  const params = new URLSearchParams({ limit: '50' });
   const type = field(data, 'type');
   const user = field(data, 'user').trim();
-  if (type) params.set('type', type);
-  if (user) params.set('user', user);
-  if (!fresh && auditCursor) params.set('cursor', auditCursor);
-  const page = await call<{ events: AuditEvent[]; nextCursor: string | null }>('Audit log', client.authed(`/api/audit?${params}`));
+  const query = {
+    limit: 50,
+    ...(type ? { type: type as EventType } : {}),
+    ...(user ? { user } : {}),
+    ...(!fresh && auditCursor ? { cursor: auditCursor } : {}),
+  };
+  const page = await call('Audit log', () => api.GET('/api/audit', { params: { query } }));
   const body = $<HTMLTableSectionElement>('[data-testid="audit"] tbody');
   if (fresh) body.replaceChildren();
   for (const event of page.events) eventRow(body, event, true);
@@ -343,18 +325,11 @@ $('[data-testid="audit-more"]').addEventListener('click', () => act(() => loadAu
 
 // --- sign-ins per hour -----------------------------------------------------------------
 
-interface Hour {
-  hour: string;
-  signins: number;
-  failed: number;
-  throttled: number;
-}
-
 const SVG = 'http://www.w3.org/2000/svg';
 
 async function loadChart(): Promise<void> {
   const window = field(new FormData($<HTMLFormElement>('[data-testid="chart-window"]')), 'window') === 'week' ? 'week' : 'day';
-  const { hours } = await call<{ hours: Hour[] }>('Sign-ins', client.authed(`/api/audit/signins?window=${window}`));
+  const { hours } = await call('Sign-ins', () => api.GET('/api/audit/signins', { params: { query: { window } } }));
   drawChart(hours);
   const body = $<HTMLTableSectionElement>('[data-testid="chart-data"] tbody');
   body.replaceChildren();

@@ -2,7 +2,8 @@
 // for. The access token is kept in memory only; the refresh token either in memory (body
 // transport) or, by default, in an HttpOnly cookie the page cannot read.
 
-import { ApiClient, messageOf, type Session, type SigninOutcome } from './client';
+import type { paths } from './api-schema';
+import { api, ApiClient, messageOf, messageOfResponse, type Session, type SigninOutcome } from './client';
 
 const client = new ApiClient((ok, message) => {
   if (ok) log(message);
@@ -52,10 +53,10 @@ async function openBoard(board: string): Promise<void> {
   let res = await client.request(`/api/test/${board}`);
   // What the SPA clients do on a 401: get a new access token, then retry once.
   if (res.status === 401 && client.session) {
-    log(`Board ${board}: 401 (${await messageOf(res)}), refreshing`);
+    log(`Board ${board}: 401 (${await messageOfResponse(res)}), refreshing`);
     if (await client.refresh()) res = await client.request(`/api/test/${board}`);
   }
-  const text = await messageOf(res);
+  const text = await messageOfResponse(res);
   $('[data-testid="board"]').textContent = res.ok ? text : `${res.status}: ${text}`;
   log(`Board ${board}: ${res.status}`, !res.ok);
 }
@@ -68,8 +69,10 @@ $<HTMLFormElement>('[data-testid="register-form"]').addEventListener('submit', (
   event.preventDefault();
   const { username, email, password } = formValues(event.currentTarget as HTMLFormElement);
   void (async () => {
-    const res = await client.request('/api/auth/signup', { method: 'POST', body: JSON.stringify({ username, email, password }) });
-    log(`Register: ${await messageOf(res)}`, !res.ok);
+    const { data, error, response } = await api.POST('/api/auth/signup', {
+      body: { username: username ?? '', email: email ?? '', password: password ?? '' },
+    });
+    log(`Register: ${data ? data.message : messageOf(error, response)}`, !data);
   })();
 });
 
@@ -133,15 +136,13 @@ $('[data-testid="passkey-signin"]').addEventListener('click', () => {
 const securityPassword = () => $<HTMLInputElement>('[data-testid="security-password"]').value;
 
 async function listPasskeys(): Promise<void> {
-  const res = await client.authed('/api/users/me/passkeys');
-  if (!res.ok) {
-    log(`Passkeys: ${await messageOf(res)}`, true);
+  const { data, error, response } = await client.call(() => api.GET('/api/users/me/passkeys'));
+  if (!data) {
+    log(`Passkeys: ${messageOf(error, response)}`, true);
     return;
   }
-  const { passkeys } = (await res.json()) as { passkeys: { id: string; name: string; lastUsedAt: string | null }[] };
-  const list = $('[data-testid="passkeys"]');
-  list.replaceChildren(
-    ...passkeys.map((p) => {
+  $('[data-testid="passkeys"]').replaceChildren(
+    ...data.passkeys.map((p) => {
       const item = document.createElement('li');
       item.textContent = `${p.name} (${p.lastUsedAt ? `last used ${new Date(p.lastUsedAt).toLocaleString()}` : 'not used yet'})`;
       return item;
@@ -149,21 +150,22 @@ async function listPasskeys(): Promise<void> {
   );
 }
 
+type PasskeyBody = NonNullable<paths['/api/users/me/passkeys']['post']['requestBody']>['content']['application/json'];
+
 $('[data-testid="passkey-add"]').addEventListener('click', () => {
   void (async () => {
     try {
-      const options = await client.authed('/api/users/me/passkeys/options', {
-        method: 'POST',
-        body: JSON.stringify({ currentPassword: securityPassword() }),
-      });
-      if (!options.ok) throw new Error(await messageOf(options));
-      const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON((await options.json()) as PublicKeyCredentialCreationOptionsJSON);
+      const options = await client.call(() => api.POST('/api/users/me/passkeys/options', { body: { currentPassword: securityPassword() } }));
+      if (!options.data) throw new Error(messageOf(options.error, options.response));
+      const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(options.data as unknown as PublicKeyCredentialCreationOptionsJSON);
       const credential = (await navigator.credentials.create({ publicKey })) as PublicKeyCredential | null;
       if (!credential) throw new Error('the browser made no passkey');
       const name = $<HTMLInputElement>('[data-testid="passkey-name"]').value.trim() || undefined;
-      const res = await client.authed('/api/users/me/passkeys', { method: 'POST', body: JSON.stringify({ response: credential.toJSON() as unknown, name }) });
-      if (!res.ok) throw new Error(await messageOf(res));
-      log(`Passkey added: ${((await res.json()) as { name: string }).name}`);
+      // toJSON() is typed `any` by the DOM library; the service checks its shape.
+      const response = credential.toJSON() as PasskeyBody['response'];
+      const added = await client.call(() => api.POST('/api/users/me/passkeys', { body: { response, ...(name ? { name } : {}) } }));
+      if (!added.data) throw new Error(messageOf(added.error, added.response));
+      log(`Passkey added: ${added.data.name}`);
       await listPasskeys();
     } catch (err) {
       log(`Add a passkey: ${err instanceof Error ? err.message : String(err)}`, true);
@@ -175,14 +177,13 @@ $('[data-testid="passkey-list"]').addEventListener('click', () => void listPassk
 
 $('[data-testid="totp-start"]').addEventListener('click', () => {
   void (async () => {
-    const res = await client.authed('/api/users/me/mfa/totp', { method: 'POST', body: JSON.stringify({ currentPassword: securityPassword() }) });
-    if (!res.ok) {
-      log(`Authenticator app: ${await messageOf(res)}`, true);
+    const { data, error, response } = await client.call(() => api.POST('/api/users/me/mfa/totp', { body: { currentPassword: securityPassword() } }));
+    if (!data) {
+      log(`Authenticator app: ${messageOf(error, response)}`, true);
       return;
     }
-    const enrolment = (await res.json()) as { secret: string; qrCode: string };
-    $<HTMLImageElement>('[data-testid="totp-qr"]').src = enrolment.qrCode;
-    $('[data-testid="totp-secret"]').textContent = enrolment.secret;
+    $<HTMLImageElement>('[data-testid="totp-qr"]').src = data.qrCode;
+    $('[data-testid="totp-secret"]').textContent = data.secret;
     $<HTMLElement>('[data-testid="totp-enrol"]').hidden = false;
     log('Authenticator app: scan the code, then enter the code it shows');
   })();
@@ -193,15 +194,14 @@ $<HTMLFormElement>('[data-testid="totp-verify-form"]').addEventListener('submit'
   const form = event.currentTarget as HTMLFormElement;
   const { code } = formValues(form);
   void (async () => {
-    const res = await client.authed('/api/users/me/mfa/totp/verify', { method: 'POST', body: JSON.stringify({ code }) });
-    if (!res.ok) {
-      log(`Authenticator app: ${await messageOf(res)}`, true);
+    const { data, error, response } = await client.call(() => api.POST('/api/users/me/mfa/totp/verify', { body: { code: code ?? '' } }));
+    if (!data) {
+      log(`Authenticator app: ${messageOf(error, response)}`, true);
       return;
     }
-    const { recoveryCodes } = (await res.json()) as { recoveryCodes: string[] };
     form.reset();
     $<HTMLElement>('[data-testid="totp-enrol"]').hidden = true;
-    $('[data-testid="recovery-codes"]').textContent = recoveryCodes.join('\n');
+    $('[data-testid="recovery-codes"]').textContent = data.recoveryCodes.join('\n');
     $<HTMLElement>('[data-testid="recovery"]').hidden = false;
     log('Authenticator app enabled: sign-in now asks for its code');
   })();
@@ -211,8 +211,8 @@ $<HTMLFormElement>('[data-testid="forgot-form"]').addEventListener('submit', (ev
   event.preventDefault();
   const { email } = formValues(event.currentTarget as HTMLFormElement);
   void (async () => {
-    const res = await client.request('/api/auth/forgot-password', { method: 'POST', body: JSON.stringify({ email }) });
-    log(`Forgot password: ${await messageOf(res)}`, !res.ok);
+    const { data, error, response } = await api.POST('/api/auth/forgot-password', { body: { email: email ?? '' } });
+    log(`Forgot password: ${data ? data.message : messageOf(error, response)}`, !data);
   })();
 });
 
@@ -222,8 +222,7 @@ for (const button of document.querySelectorAll<HTMLButtonElement>('[data-board]'
 
 $('[data-testid="signout"]').addEventListener('click', () => {
   void (async () => {
-    const res = await client.signOut();
-    log(`Sign out: ${await messageOf(res)}`, !res.ok);
+    log(`Sign out: ${await client.signOut()}`);
     render();
   })();
 });

