@@ -5,7 +5,7 @@ import type { ListActivityQuery } from '../validations/audit.validation';
 import type { EmailService } from '../services/email';
 import type { ChangeEmailInput, ChangePasswordInput, ListSessionsQuery } from '../validations/user.validation';
 import { setRefreshCookie } from './refresh-cookie';
-import { caller, clientContext } from './request-context';
+import { caller, clientContext, type BodyRequest } from './request-context';
 
 export function createAccountController(account: AccountService, email: EmailService, audit: AuditService) {
   return {
@@ -20,7 +20,7 @@ export function createAccountController(account: AccountService, email: EmailSer
       res.status(200).json({ message: 'A verification link is on its way.' });
     },
 
-    changeEmail: async (req: Request<Record<string, string>, unknown, ChangeEmailInput>, res: Response) => {
+    changeEmail: async (req: BodyRequest<ChangeEmailInput>, res: Response) => {
       await email.requestEmailChange(caller(req).userId, req.body, clientContext(req));
       res.status(200).json({ message: 'A confirmation link was sent to the new address; the change applies once it is used.' });
     },
@@ -29,7 +29,7 @@ export function createAccountController(account: AccountService, email: EmailSer
       res.status(200).json(await account.profile(caller(req).userId));
     },
 
-    changePassword: async (req: Request<Record<string, string>, unknown, ChangePasswordInput>, res: Response) => {
+    changePassword: async (req: BodyRequest<ChangePasswordInput>, res: Response) => {
       const { refreshTokenTransport, ...change } = req.body;
       const { revokedSessions, accessToken, refreshToken, refreshTokenExpiresAt } = await account.changePassword(
         caller(req).userId,

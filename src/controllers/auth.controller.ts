@@ -13,7 +13,7 @@ import type {
 } from '../validations/auth.validation';
 import type { PasskeySigninInput, SigninMfaInput } from '../validations/mfa.validation';
 import { assertCookieOrigin, clearRefreshCookie, refreshCookie, setRefreshCookie } from './refresh-cookie';
-import { caller, clientContext, requester } from './request-context';
+import { caller, clientContext, requester, type BodyRequest } from './request-context';
 
 export { REFRESH_COOKIE } from './refresh-cookie';
 
@@ -30,8 +30,6 @@ function sendJson(res: Response, body: object): void {
   res.end(text, 'utf8');
 }
 
-// Bodies arrive already parsed by the validate middleware, hence the typed Request bodies.
-type BodyRequest<T> = Request<Record<string, string>, unknown, T>;
 
 /** The reply of a completed sign-in (password, password and code, or passkey), in the transport asked for. */
 function sendSignin(res: Response, result: SigninResult, transport: 'body' | 'cookie' | undefined): void {

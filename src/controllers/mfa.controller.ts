@@ -9,9 +9,8 @@ import type {
   TotpEnrolInput,
   TotpStepUpInput,
 } from '../validations/mfa.validation';
-import { caller, clientContext } from './request-context';
+import { caller, clientContext, type BodyRequest } from './request-context';
 
-type BodyRequest<T, P = Record<string, string>> = Request<P, unknown, T>;
 
 /** The signed-in user's authenticator app, recovery codes and passkeys. */
 export function createMfaController(totp: TotpService, passkeys: PasskeyService) {

@@ -24,3 +24,6 @@ export function caller(req: Request): NonNullable<Request['auth']> {
 /** The caller of a route behind optionalToken, when a valid token came with the request. */
 export const requester = (req: Request): Requester | undefined =>
   req.auth ? { userId: req.auth.userId, tokenVersion: req.auth.tokenVersion } : undefined;
+
+/** A request whose body the validate middleware has parsed into `T`. */
+export type BodyRequest<T, P = Record<string, string>> = Request<P, unknown, T>;

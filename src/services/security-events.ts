@@ -3,6 +3,7 @@ import type { Logger } from '../config/logger';
 import { SECURITY_EVENTS, type SecurityEventType } from '../config/security-events';
 import type { AuditActorKind } from '../models/audit-event.model';
 import type { Clock } from '../utils/clock';
+import { OBJECT_ID_PATTERN } from '../utils/object-id';
 import type { AuditWriter } from './audit/writer';
 
 export { SECURITY_EVENTS, type SecurityEventType };
@@ -30,7 +31,7 @@ export interface SecurityEvents {
 const SYSTEM_EVENTS: ReadonlySet<SecurityEventType> = new Set(['admin_created', 'admin_restored']);
 const MAX_USER_AGENT = 256;
 
-const objectId = (id: string | undefined) => (id !== undefined && Types.ObjectId.isValid(id) ? new Types.ObjectId(id) : undefined);
+const objectId = (id: string | undefined) => (id !== undefined && OBJECT_ID_PATTERN.test(id) ? new Types.ObjectId(id) : undefined);
 
 function actorOf(type: SecurityEventType, fields: SecurityEventFields): { kind: AuditActorKind; id?: Types.ObjectId } {
   if (SYSTEM_EVENTS.has(type)) return { kind: 'system' };

@@ -1,7 +1,8 @@
-import { createHash, createSecretKey, randomFillSync, type KeyObject } from 'node:crypto';
+import { createSecretKey, randomFillSync, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AppError, Messages } from '../utils/app-error';
 import type { Clock } from '../utils/clock';
+import { sha256Hex } from '../utils/hash';
 import { OBJECT_ID_PATTERN } from '../utils/object-id';
 
 const ALGORITHM = 'HS256';
@@ -126,8 +127,5 @@ function randomToken(): string {
   return token;
 }
 
-// A plain SHA-256 is enough here (no salt, no slow hash): the token is 256 random bits,
-// so there is nothing to brute-force, and a deterministic hash allows an indexed lookup.
-function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+// A plain SHA-256 (utils/hash): the token is 256 random bits, nothing to brute-force.
+const hashToken = sha256Hex;

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { AppError } from './app-error';
+import { OBJECT_ID_PATTERN } from './object-id';
 
 /**
  * A position in a list sorted by a time, then by id, both descending: the last item of a
@@ -34,6 +35,13 @@ export function decodeKeyCursor(text: string, list: string): string {
   const decoded = Buffer.from(text, 'base64url').toString('utf8');
   if (!decoded.startsWith(`${list}:`) || decoded.length <= list.length + 1) throw invalidCursor();
   return decoded.slice(list.length + 1);
+}
+
+/** A key cursor whose key is an ObjectId (a list sorted by _id); 400 INVALID_CURSOR otherwise. */
+export function decodeIdCursor(text: string, list: string): Types.ObjectId {
+  const key = decodeKeyCursor(text, list);
+  if (!OBJECT_ID_PATTERN.test(key)) throw invalidCursor();
+  return new Types.ObjectId(key);
 }
 
 /** A page from `limit + 1` items read in order: the first `limit`, and a cursor after the last when there were more. */

@@ -1,19 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { describeBrowser, launchChromium } from '../helpers/browser';
 import { freePort, start, stopAll, waitFor, type Running } from '../helpers/process';
 
 // The admin console in headless Chromium against the real service: the bootstrap admin signs
 // in, finds a user, disables them, and sees it in the audit log, and the user's failed
 // sign-in in the chart's numbers. UPDATE_SCREENSHOTS=1 also writes the README's screenshots.
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
-  .filter((p): p is string => Boolean(p))
-  .find((p) => existsSync(p));
-if (!CHROMIUM && process.env.CI === 'true') throw new Error('CI needs Chromium for the browser tests (apt-get install chromium)');
-const describeBrowser = CHROMIUM ? describe : describe.skip;
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/images') : undefined;
 
 jest.setTimeout(120_000);
@@ -42,7 +38,7 @@ describeBrowser('admin console in Chromium', () => {
       ADMIN_PASSWORD: ADMIN.password,
     });
     await waitFor(server, 'auth API listening');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
 
     // A user with a failed sign-in, and a few more users for the list.
     for (const name of ['mallory-target', 'alice-reader', 'bob-writer', 'plain-user']) {

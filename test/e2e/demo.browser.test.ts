@@ -1,21 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { describeBrowser, launchChromium } from '../helpers/browser';
 import { startMailbox, type Mailbox } from '../helpers/mailbox';
 import { codeAt } from '../helpers/totp';
 import { freePort, start, stopAll, waitFor, type Running } from '../helpers/process';
 
-// The demo page driven in headless Chromium against the real service and a real mongod.
-// Chromium comes from the system (Debian's `chromium`; CHROMIUM_PATH to override). Without
-// one the suite is skipped locally, but CI must have it.
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
-  .filter((p): p is string => Boolean(p))
-  .find((p) => existsSync(p));
-if (!CHROMIUM && process.env.CI === 'true') throw new Error('CI needs Chromium for the browser tests (apt-get install chromium)');
-const describeBrowser = CHROMIUM ? describe : describe.skip;
+// The demo page driven in headless Chromium (helpers/browser) against the real service and a
+// real mongod.
 
 jest.setTimeout(120_000);
 
@@ -58,10 +52,7 @@ describeBrowser('demo page in Chromium', () => {
       WEBAUTHN_ORIGINS: localhost,
     });
     await waitFor(server, 'auth API listening');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,12 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ClientSession, Types } from 'mongoose';
 import { ActionToken, type ActionPurpose } from '../../models/action-token.model';
 import { AppError } from '../../utils/app-error';
 import type { Clock } from '../../utils/clock';
+import { sha256Hex } from '../../utils/hash';
 
 /** 256 random bits: nothing to guess, so a plain SHA-256 at rest allows an indexed lookup. */
 const TOKEN_BYTES = 32;
-const hashOf = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+const hashOf = sha256Hex;
 
 export const invalidToken = () =>
   new AppError(400, 'INVALID_TOKEN', 'The link is invalid, was already used, or has expired; please ask for a new one.');

@@ -2,6 +2,7 @@ import type { Connection, Types } from 'mongoose';
 import type { Config } from '../../config/config';
 import type { Logger } from '../../config/logger';
 import { atomically } from '../../db/transaction';
+import { isDuplicateKeyError } from '../../db/errors';
 import { User, normalizeKey } from '../../models/user.model';
 import { AppError, Messages } from '../../utils/app-error';
 import type { CurrentPasswordCheck } from '../current-password';
@@ -163,7 +164,7 @@ export function createEmailService(deps: EmailServiceDeps): EmailService {
         return { before, newEmail: found.newEmail };
       }).catch((err: unknown) => {
         // The unique index decides a race for the address.
-        if (err instanceof Error && (err as { code?: unknown }).code === 11000) throw new AppError(400, 'EMAIL_TAKEN', Messages.emailTaken);
+        if (isDuplicateKeyError(err)) throw new AppError(400, 'EMAIL_TAKEN', Messages.emailTaken);
         throw err;
       });
       const userId = changed.before._id.toString();

@@ -8,14 +8,14 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { Types, type ClientSession, type Connection } from 'mongoose';
+import type { ClientSession, Connection, Types } from 'mongoose';
 import { atomically } from '../../db/transaction';
 import { isDuplicateKeyError } from '../../db/errors';
 import { Passkey } from '../../models/passkey.model';
 import { User } from '../../models/user.model';
 import { AppError } from '../../utils/app-error';
 import type { Clock } from '../../utils/clock';
-import { decodeKeyCursor, encodeKeyCursor, pageOf } from '../../utils/cursor';
+import { decodeIdCursor, encodeKeyCursor, pageOf } from '../../utils/cursor';
 import type { CurrentPasswordCheck } from '../current-password';
 import type { SecurityEvents } from '../security-events';
 import type { ClientContext } from '../session.service';
@@ -205,9 +205,8 @@ export function createPasskeyService(deps: PasskeyServiceDeps): PasskeyService {
     },
 
     async list(userId, { limit, cursor }) {
-      const after = cursor === undefined ? undefined : decodeKeyCursor(cursor, LIST);
-      if (after !== undefined && !Types.ObjectId.isValid(after)) throw new AppError(400, 'INVALID_CURSOR', 'Invalid request: cursor is not one this service returned for this list');
-      const found = await Passkey.find({ user: userId, ...(after === undefined ? {} : { _id: { $lt: new Types.ObjectId(after) } }) }, VIEW_FIELDS)
+      const after = cursor === undefined ? undefined : decodeIdCursor(cursor, LIST);
+      const found = await Passkey.find({ user: userId, ...(after === undefined ? {} : { _id: { $lt: after } }) }, VIEW_FIELDS)
         .sort({ _id: -1 })
         .limit(limit + 1)
         .lean();

@@ -1,10 +1,11 @@
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { Types } from 'mongoose';
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
 import { User } from '../../models/user.model';
 import { AppError } from '../../utils/app-error';
 import type { Clock } from '../../utils/clock';
+import { sha256Hex } from '../../utils/hash';
 import type { CurrentPasswordCheck } from '../current-password';
 import type { SecurityEvents } from '../security-events';
 import type { ClientContext } from '../session.service';
@@ -88,8 +89,7 @@ export interface TotpServiceDeps {
 /** Associated data of a sealed secret: it opens only in this user's document, for this use. */
 const sealContext = (userId: Types.ObjectId | string) => `totp:${userId.toString()}`;
 
-export const hashRecoveryCode = (code: string) =>
-  createHash('sha256').update(normalizeRecoveryCode(code), 'utf8').digest('hex');
+export const hashRecoveryCode = (code: string) => sha256Hex(normalizeRecoveryCode(code));
 
 /** Codes are shown as XXXX-XXXX-XXXX-XXXX; typed in any case, with or without the dashes and spaces. */
 const normalizeRecoveryCode = (code: string) => code.toUpperCase().replace(/[\s-]/g, '');
