@@ -25,3 +25,15 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 /** A write refused by a unique index. */
 export const isDuplicateKeyError = (err: unknown): err is mongo.MongoServerError =>
   err instanceof mongo.MongoServerError && err.code === 11000;
+
+/**
+ * The indexes of the writes of an unordered bulk write (bulkWrite, insertMany) that failed,
+ * when every failure was a unique index's refusal; undefined for any other error. Its write
+ * errors are WriteErrors, not MongoServerErrors, so isDuplicateKeyError cannot tell.
+ */
+export function duplicateKeyWrites(err: unknown): number[] | undefined {
+  if (!(err instanceof mongo.MongoBulkWriteError)) return undefined;
+  const writeErrors = ([] as mongo.WriteError[]).concat(err.writeErrors);
+  if (writeErrors.length === 0 || !writeErrors.every((e) => e.code === 11000)) return undefined;
+  return writeErrors.map((e) => e.index);
+}

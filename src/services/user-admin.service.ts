@@ -142,7 +142,9 @@ export function createUserAdminService(deps: {
       if (target.equals(actorId)) throw selfLockout('delete');
       const found = await keepingAnAdmin(target, async (session) => {
         if (!(await users.remove(userId, session))) return false;
-        await Promise.all([sessions.deleteAllOf(userId, session), passkeys.removeAllOf(target, session)]);
+        // One after the other: a transaction runs one operation at a time.
+        await sessions.deleteAllOf(userId, session);
+        await passkeys.removeAllOf(target, session);
         return true;
       });
       if (!found) throw userNotFound();

@@ -158,6 +158,31 @@ describe('the audit trail', () => {
     expect(t.services.auditWriter.dropped).toBe(0);
   });
 
+  it('takes a batch whose insert landed before its reply was lost as written, without duplicates', async () => {
+    const writer = createAuditWriter({ logger: createLogger({ level: 'silent' }), retentionDays: 1, flushMs: 60_000 });
+    const original = AuditEvent.collection.insertMany.bind(AuditEvent.collection);
+    let calls = 0;
+    // The first insert lands, then the connection "drops" before the reply.
+    const insert = jest.spyOn(AuditEvent.collection, 'insertMany').mockImplementation(async (docs, options) => {
+      calls += 1;
+      const result = await original(docs, options);
+      if (calls === 1) throw new Error('connection reset');
+      return result;
+    });
+    const user = new Types.ObjectId();
+    try {
+      for (let i = 0; i < 3; i += 1) writer.write({ at: new Date(), type: 'signin_failed', actor: { kind: 'user' }, user });
+      await writer.flush(); // failed: queued again
+      await writer.flush(); // the retry meets duplicate keys: already written
+      await writer.flush(); // nothing left to write
+    } finally {
+      insert.mockRestore();
+    }
+    expect(calls).toBe(2);
+    expect(await AuditEvent.countDocuments({ user })).toBe(3);
+    expect(writer.dropped).toBe(0);
+  });
+
   it('bounds its queue while MongoDB is away, counting what it drops', async () => {
     const writer = createAuditWriter({ logger: createLogger({ level: 'silent' }), retentionDays: 1, maxQueue: 3, flushMs: 60_000 });
     const insert = jest.spyOn(AuditEvent.collection, 'insertMany').mockRejectedValue(new Error('down'));

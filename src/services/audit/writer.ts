@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Logger } from '../../config/logger';
-import { isDuplicateKeyError } from '../../db/errors';
+import { duplicateKeyWrites } from '../../db/errors';
 import { AuditEvent, AuditHour, type AuditActorKind } from '../../models/audit-event.model';
 
 /** An event as the writer stores it. */
@@ -70,9 +70,8 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
     try {
       await AuditEvent.collection.insertMany(batch, { ordered: false });
     } catch (err) {
-      // A retry of a batch that had partly landed: the rest is in.
-      const writeErrors = (err as { writeErrors?: unknown[] }).writeErrors;
-      if (!(isDuplicateKeyError(err) || (Array.isArray(writeErrors) && writeErrors.every(isDuplicateKeyError)))) throw err;
+      // A retry of a batch that had landed (its reply lost): only its duplicates failed.
+      if (!duplicateKeyWrites(err)) throw err;
     }
     const counts = new Map<string, { hour: Date; type: string; count: number }>();
     for (const event of batch) {

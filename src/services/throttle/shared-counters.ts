@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { mongo } from 'mongoose';
+import { duplicateKeyWrites } from '../../db/errors';
 import type { Clock } from '../../utils/clock';
 
 /** A counter of attempts in a fixed window, kept in MongoDB so every instance shares it. */
@@ -139,10 +139,9 @@ export function createSharedCounters(connection: Connection, clock: Clock): Shar
       );
       return [];
     } catch (err) {
-      if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
-      const writeErrors = ([] as mongo.WriteError[]).concat(err.writeErrors);
-      if (writeErrors.length === 0 || !writeErrors.every((e) => e.code === 11000)) throw err;
-      return writeErrors.map((e) => e.index);
+      const refused = duplicateKeyWrites(err);
+      if (!refused) throw err;
+      return refused;
     }
   }
 
