@@ -303,6 +303,21 @@ describe('sign-in with an authenticator app', () => {
     await secondStep(t, { mfaToken: (await passwordStep(t, user)).mfaToken, code: codeAt(secret, t.clock()) }).expect(200);
   });
 
+  it('checks at most SIGNIN_MAX_FAILURES wrong codes per user when they arrive at once on many pending sign-ins from many addresses', async () => {
+    const t = buildApp({ env: { SIGNIN_MAX_FAILURES: '4', TRUST_PROXY: 'loopback' } });
+    const { user, secret } = await enrolled(t);
+    const tokens = [];
+    for (let i = 0; i < 12; i += 1) tokens.push((await passwordStep(t, user)).mfaToken);
+    const wrong = String((Number(codeAt(secret, t.clock())) + 1) % 1_000_000).padStart(6, '0');
+    const results = await Promise.all(
+      tokens.map((mfaToken, i) =>
+        request(t.app).post('/api/auth/signin/mfa').set('X-Forwarded-For', `203.0.113.${i + 1}`).send({ mfaToken, code: wrong }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 401)).toHaveLength(4);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(8);
+  });
+
   it('refuses a disabled account at the second step', async () => {
     const t = buildApp();
     const { user, secret } = await enrolled(t);
