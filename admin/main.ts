@@ -142,11 +142,15 @@ for (const tab of document.querySelectorAll<HTMLButtonElement>('[data-tab]')) {
 // --- users -----------------------------------------------------------------------------
 
 let lastQuery = '';
+/** The newest list request: a slower reply to an older one (the first page, a previous search) is dropped. */
+let usersRequest = 0;
 
 async function searchUsers(q: string, more = false): Promise<void> {
   lastQuery = q;
+  const mine = ++usersRequest;
   const query = { limit: 20, ...(q ? { q } : {}), ...(more && usersCursor ? { cursor: usersCursor } : {}) };
   const page = await call('Users', () => api.GET('/api/users', { params: { query } }));
+  if (mine !== usersRequest) return;
   const body = $<HTMLTableSectionElement>('[data-testid="users"] tbody');
   if (!more) body.replaceChildren();
   for (const user of page.users) {
@@ -298,7 +302,10 @@ function loadEventTypes(): void {
   for (const type of Object.keys(SECURITY_EVENTS).sort()) select.append(new Option(type, type));
 }
 
+let auditRequest = 0;
+
 async function loadAudit(fresh: boolean): Promise<void> {
+  const mine = ++auditRequest;
   const data = new FormData($<HTMLFormElement>('[data-testid="audit-filter"]'));
   const type = field(data, 'type');
   const user = field(data, 'user').trim();
@@ -309,6 +316,7 @@ async function loadAudit(fresh: boolean): Promise<void> {
     ...(!fresh && auditCursor ? { cursor: auditCursor } : {}),
   };
   const page = await call('Audit log', () => api.GET('/api/audit', { params: { query } }));
+  if (mine !== auditRequest) return; // a newer filter's reply wins
   const body = $<HTMLTableSectionElement>('[data-testid="audit"] tbody');
   if (fresh) body.replaceChildren();
   for (const event of page.events) eventRow(body, event, true);

@@ -85,6 +85,8 @@ describeBrowser('admin console in Chromium', () => {
     await page.fill('[data-testid="user-search"] [name=q]', 'mall');
     await page.click('[data-testid="user-search"] button');
     const row = page.locator('[data-testid="users"] tbody tr', { hasText: 'mallory-target' });
+    // The search's page replaces the first one (where mallory-target was already listed).
+    await page.locator('[data-testid="users"] tbody tr', { hasText: 'alice-reader' }).waitFor({ state: 'detached' });
     await row.waitFor();
     expect(await page.locator('[data-testid="users"] tbody tr').count()).toBe(1);
     expect(await row.innerText()).toMatch(/mallory-target\s+mallory-target@example\.com\s+user\s+active/);
